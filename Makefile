@@ -1,0 +1,35 @@
+# tocsin: `make demo` runs the main job on the seed corpus; `make test` runs the tests.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SEEDS  ?= ../shared/seeds
+GOLD   ?= ../shared/gold
+DB     ?= tocsin.db
+OUT    ?= out
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test eval install clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Ingest the seed digests, process them, store them, print the summary, export, write the briefing.
+demo: $(STAMP)
+	$(BIN)/tocsin run $(SEEDS) --db $(DB)
+	$(BIN)/tocsin export $(OUT) --db $(DB) --format jsonl --format csv --format parquet
+	$(BIN)/tocsin briefing $(OUT)/briefing.html --db $(DB)
+
+## Install and run the test suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Score the demo's export against the gold annotations.
+eval: demo
+	$(BIN)/tocsin eval $(OUT) $(GOLD)
+
+clean:
+	rm -rf $(OUT) $(DB) $(DB)-wal $(DB)-shm

@@ -1,0 +1,68 @@
+"""Export what the extraction stages found: events (gold format, PLOVER, ACLED) and claims.
+
+Events are linked across articles here, at export time, from the per-article mentions the
+events stage stored: the same real-world event told by several outlets becomes one record.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from ..model import content_hash
+from ..store.db import Store
+from . import register
+
+_linked: dict[int, list[dict[str, Any]]] = {}  # one linking per store per export run
+
+
+def _mentions(store: Store) -> Iterator[dict[str, Any]]:
+    for art in store.iter_articles():
+        for ev in art.annotations.get("events") or []:
+            yield {**ev, "source_file": art.source_file, "outlet": art.outlet, "article_id": art.id,
+                   "article_date": art.date}
+
+
+def linked_events(store: Store) -> list[dict[str, Any]]:
+    from ..extract.event_link import link_events
+
+    key = id(store)
+    if key not in _linked:
+        _linked.clear()
+        _linked[key] = link_events(_mentions(store))
+    return _linked[key]
+
+
+@register("events", columns={"id": "str", "type": "str", "date": "str", "date_source": "str", "place": "str",
+                             "actor": "str", "target": "str", "fatalities": "int", "n_sources": "int",
+                             "mentions": "json"})
+def export_events(store: Store) -> Iterator[dict[str, Any]]:
+    yield from linked_events(store)
+
+
+@register("events_plover")
+def export_plover(store: Store) -> Iterator[dict[str, Any]]:
+    from ..extract.event_link import to_plover
+
+    yield from to_plover(linked_events(store))
+
+
+@register("events_acled")
+def export_acled(store: Store) -> Iterator[dict[str, Any]]:
+    from ..extract.entities import current_pack
+    from ..extract.event_link import to_acled_rows
+
+    yield from to_acled_rows(linked_events(store), current_pack())
+
+
+@register("claims", columns={"id": "str", "source_file": "str", "line": "int", "quantity": "float", "unit": "str",
+                             "what": "str", "hedge": "str", "attributed_to": "str", "quote": "str",
+                             "sentence": "str", "article_id": "str", "outlet": "str", "contradicts": "json"})
+def export_claims(store: Store) -> Iterator[dict[str, Any]]:
+    for art in store.iter_articles():
+        for c in art.annotations.get("claims") or []:
+            yield {
+                "id": content_hash(art.id, str(c.get("line")), str(c.get("start")), str(c.get("quantity"))),
+                "source_file": art.source_file, "line": c.get("line"), "quantity": c.get("quantity"),
+                "unit": c.get("unit"), "what": c.get("what"), "hedge": c.get("hedge"),
+                "attributed_to": c.get("attributed_to"), "quote": c.get("quote"), "sentence": c.get("sentence"),
+                "article_id": art.id, "outlet": art.outlet, "contradicts": c.get("contradicts") or [],
+            }

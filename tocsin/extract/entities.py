@@ -1,0 +1,443 @@
+"""Entity mentions: a gazetteer matcher over the conflict pack, plus statistical NER.
+
+The pack lists every actor, place and outlet with aliases in every script the conflict uses.
+This module finds those aliases in an article and maps them to the pack's canonical names
+(English Wikipedia titles). Matching is done on *normalised tokens* through a token trie that is
+built once per pack, so adding an alias to the pack changes results with no code change, and
+the cost per article is linear in its length, not in the number of aliases.
+
+Normalisation (both for aliases and for text) makes spelling variants meet:
+NFKC, case folding, diacritics folded (Azərbaycan = Azerbaycan, Haut-Karabakh), apostrophe
+variants unified, English/Turkish possessives stripped (Azerbaijan's, Türkiye'nin), French
+elision dropped (d'Erevan, l'Arménie), dotted acronyms joined (U.S. = US), hyphens treated as
+spaces, and light suffix stripping for inflected scripts (Алиева = Алиев, Երևանում = Երևան,
+and Azerbaijani/Turkish case endings in az/tr articles).
+
+People and organisations that no pack lists come from :mod:`tocsin.extract.ner` (English only).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Iterable
+
+from ..model import Article
+from ..pipeline import stage
+
+log = logging.getLogger(__name__)
+
+# ----------------------------------------------------------------------------- normalisation
+
+_APOSTROPHES = "'’‘ʼ`´ʻ′"
+_APOS_RE = re.compile(f"[{_APOSTROPHES}]")
+# French (and Italian-like) elided articles/prepositions glued to the next word.
+_ELISION = {"l", "d", "qu", "j", "n", "s", "c", "m", "t", "jusqu", "lorsqu", "puisqu"}
+# Letters that do not decompose under NFD but have an obvious base letter.
+_EXTRA_FOLD = str.maketrans({"ı": "i", "ə": "e", "ø": "o", "đ": "d", "ł": "l", "æ": "ae", "œ": "oe", "ё": "е"})
+
+# A token: a dotted acronym (U.S., U.N, E.U.) or a run of letters/digits with internal apostrophes.
+_TOKEN_RE = re.compile(
+    r"(?P<acr>(?<![\w.])(?:[^\W\d_]\.)+[^\W\d_]\.?(?!\w))"
+    rf"|(?P<w>[^\W_]+(?:[{_APOSTROPHES}][^\W_]+)*)"
+)
+
+# Inflectional endings, longest first; stripped repeatedly while the stem keeps >= _MIN_STEM
+# letters. Applied identically to aliases and text, so it only has to be consistent, not correct.
+_SUFFIXES = {
+    "cyrl": ("ями", "ами", "ого", "его", "ому", "ему", "ыми", "ими", "ой", "ей", "ом", "ем", "ах", "ях",
+             "ым", "им", "ую", "юю", "ый", "ий", "ая", "яя", "ое", "ее", "ые", "ие", "ых", "их", "ы", "и", "а", "я", "у", "ю", "е", "ь", "й", "о"),
+    "armn": ("ներից", "ների", "ում", "ից", "ով", "ին", "ը", "ի", "ու"),
+    "turkic": ("lerin", "larin", "nin", "nun", "dan", "den", "tan", "ten", "lar", "ler",
+               "in", "un", "da", "de", "ta", "te", "ya", "ye", "yi", "yu", "a", "e", "i", "u"),
+}
+_MIN_STEM = {"cyrl": 4, "armn": 3, "turkic": 4}
+TURKIC_LANGS = {"az", "tr"}
+# Also take places the pack lacks from NER (GPE/LOC). See docs/entities.md.
+NER_PLACES = os.environ.get("TOCSIN_NER_PLACES", "1") != "0"
+
+
+def fold(s: str) -> str:
+    """NFKC + casefold + diacritics removed: the comparison form of one token."""
+    s = unicodedata.normalize("NFKC", s).casefold().translate(_EXTRA_FOLD)
+    # Strip accents from Latin letters only: Cyrillic й is a letter of its own, not и + breve.
+    return "".join(_fold_char(c) for c in s)
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(c: str) -> str:
+    if ord(c) < 0x250 or 0x1E00 <= ord(c) <= 0x1EFF:
+        return "".join(x for x in unicodedata.normalize("NFD", c) if not unicodedata.combining(x))
+    return c
+
+
+def _script(tok: str) -> str:
+    for ch in tok:
+        if "\u0400" <= ch <= "\u04ff":
+            return "cyrl"
+        if "\u0530" <= ch <= "\u058f":
+            return "armn"
+        if ch.isalpha():
+            return "latn"
+    return "other"
+
+
+def variants(tok: str, turkic: bool = False) -> tuple[str, ...]:
+    """The token and its possible stems (one case ending removed) for inflected scripts.
+
+    Names are matched when any variant of the text token equals any variant of the alias token,
+    so "Алиевым"/"Алиев", "России"/"Россия", "Երևանում"/"Երևան", "Azərbaycanın"/"Azərbaycan" meet
+    without a real morphological analyser. Latin tokens get stems only in az/tr articles, so
+    English "Karabakhi" never becomes "Karabakh".
+    """
+    sc = _script(tok)
+    key = sc if sc in ("cyrl", "armn") else ("turkic" if turkic and sc == "latn" else None)
+    if key is None:
+        return (tok,)
+    out = [tok]
+    for suf in _SUFFIXES[key]:
+        if tok.endswith(suf) and len(tok) - len(suf) >= _MIN_STEM[key]:
+            out.append(tok[: -len(suf)])
+    return tuple(dict.fromkeys(out))
+
+
+@dataclass(frozen=True)
+class Token:
+    norm: str  # folded comparison form
+    variants: tuple[str, ...]  # norm and its stems (inflected scripts only)
+    start: int  # character span of the surface kept (possessive/elision excluded)
+    end: int
+    surface: str
+    upper: bool  # every cased letter is uppercase (acronym-like)
+    cap: bool  # first letter uppercase, or a script without case
+    sent_start: bool  # first token of a sentence/line (capitalised for grammar, not as a name)
+
+
+def _is_cap(ch: str) -> bool:
+    return ch.isupper() or (ch.isalpha() and ch.lower() == ch.upper())
+
+
+def tokenize(text: str, turkic: bool = False) -> list[Token]:
+    """Tokens of ``text`` with their normalised form and character spans."""
+    out: list[Token] = []
+    for m in _TOKEN_RE.finditer(text):
+        start, end = m.span()
+        raw = m.group()
+        if m.group("acr"):
+            body = raw.replace(".", "")
+        else:
+            parts = _APOS_RE.split(raw)
+            if len(parts) > 1 and parts[0].casefold() in _ELISION:
+                start += len(parts[0]) + 1  # d'Erevan -> Erevan
+                parts = parts[1:]
+            if len(parts) > 1 and len(parts[-1]) <= 4 and parts[-1].islower():
+                end -= len(parts[-1]) + 1  # Azerbaijan's / Türkiye'nin -> Azerbaijan / Türkiye
+                parts = parts[:-1]
+            body = "".join(parts)
+        if not body:
+            continue
+        surface = text[start:end]
+        letters = [c for c in body if c.isalpha()]
+        upper = bool(letters) and all(not c.islower() for c in letters) and any(c.isupper() for c in letters)
+        first = next((c for c in body if c.isalpha()), "")
+        before = text[:start].rstrip(" \t\"“«(‘'")
+        sent_start = not before or before[-1] in ".!?:\n—–•|"
+        norm = fold(body)
+        out.append(Token(norm, variants(norm, turkic), start, end, surface, upper,
+                         _is_cap(first) if first else False, sent_start))
+    return out
+
+
+def norm_key(s: str, turkic: bool = False) -> tuple[str, ...]:
+    """The normalised token sequence of a name or alias."""
+    return tuple(t.norm for t in tokenize(s, turkic))
+
+
+def same_name(a: str, b: str, turkic: bool = False) -> bool:
+    """Whether two spellings match as the matcher sees them (token by token, stems allowed)."""
+    ta, tb = tokenize(a, turkic), tokenize(b, turkic)
+    return len(ta) == len(tb) > 0 and all(set(x.variants) & set(y.variants) for x, y in zip(ta, tb))
+
+
+# ----------------------------------------------------------------------------- gazetteer trie
+
+
+@dataclass
+class Target:
+    canonical: str
+    entity_type: str
+    side: str | None
+    acronym: bool  # alias written all-caps and short: the text must be all-caps too (EU vs French "eu")
+    outlet: bool  # brand names: case-exact, never sentence-initial when one word
+
+
+@dataclass
+class Matcher:
+    trie: dict = field(default_factory=dict)  # token -> subtrie; key None holds list[Target]
+    turkic: bool = False
+    info: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # canonical -> (type, side)
+
+    @property
+    def people(self) -> list[str]:
+        return [c for c, (t, _) in self.info.items() if t == "person"]
+
+    def add(self, alias: str, target: Target) -> None:
+        toks = tokenize(alias, self.turkic)
+        if not toks:
+            return
+        nodes = [self.trie]
+        for tok in toks:  # every path of variants (at most a few per token) leads to the target
+            nodes = [n.setdefault(v, {}) for n in nodes for v in tok.variants]
+        for node in {id(n): n for n in nodes}.values():
+            targets = node.setdefault(None, [])
+            same = [t for t in targets if t.canonical == target.canonical]
+            if not same:
+                targets.append(Target(**vars(target)))
+            elif not target.acronym:  # the same canonical also has a mixed-case spelling
+                for t in same:
+                    t.acronym = False
+
+    def find(self, tokens: list[Token]) -> list[tuple[int, int, list[Target]]]:
+        """Leftmost-longest matches: (first token, end token exclusive, candidate targets)."""
+        found = []
+        i, n = 0, len(tokens)
+        while i < n:
+            best = None
+            frontier = [self.trie]
+            j = i
+            while j < n and frontier:
+                frontier = [node[v] for node in frontier for v in tokens[j].variants if v in node]
+                j += 1
+                ok = [t for node in frontier for t in node.get(None, ()) if _surface_ok(tokens[i:j], t)]
+                if ok:
+                    best = (i, j, list({t.canonical: t for t in ok}.values()))
+            if best:
+                found.append(best)
+                i = best[1]
+            else:
+                i += 1
+        return found
+
+
+def _surface_ok(toks: list[Token], t: Target) -> bool:
+    """Case rules that keep common words ("un", "us", "turkey", "report") from matching names."""
+    if t.acronym:
+        return all(tok.upper for tok in toks)
+    if t.outlet and len(toks) == 1 and toks[0].sent_start:
+        return False
+    if len(toks) == 1:
+        return toks[0].cap
+    return any(tok.cap for tok in toks)
+
+
+def _is_acronym(alias: str) -> bool:
+    letters = [c for c in alias if c.isalpha()]
+    return 0 < len(letters) <= 5 and all(c.isupper() for c in letters) and " " not in alias.strip()
+
+
+def _entry_fields(e: Any) -> tuple[str, str, str, str | None]:
+    """GazetteerEntry as (surface, canonical, entity_type, side); tuples and objects both work."""
+    if isinstance(e, dict):
+        return e["surface"], e["canonical"], e["entity_type"], e.get("side")
+    if hasattr(e, "surface"):
+        return e.surface, e.canonical, e.entity_type, getattr(e, "side", None)
+    s, c, t, side = tuple(e)[:4]
+    return s, c, t, side
+
+
+def build_matcher(pack: Any, turkic: bool = False) -> Matcher:
+    """Trie over every alias (and canonical name) of every pack entry."""
+    # An outlet's `name` is how it signs (for outlet metadata); when it is mentioned as an entity
+    # the encyclopedic title is wanted, if the pack gives one (`wikipedia:`).
+    outlet_title = {o.name: getattr(o, "wikipedia", None) or o.name for o in getattr(pack, "outlets", [])}
+    outlets = set(outlet_title.values())
+    m = Matcher(turkic=turkic)
+    for entry in pack.gazetteer():
+        surface, canonical, etype, side = _entry_fields(entry)
+        canonical = outlet_title.get(canonical, canonical)
+        m.info.setdefault(canonical, (etype, side))
+        for alias in {surface, canonical}:
+            # A canonical with a parenthesised qualifier ("Georgia (country)") is not a surface form.
+            if "(" in alias or (alias == canonical and "," in alias):
+                continue
+            m.add(alias, Target(canonical, etype, side, _is_acronym(alias), canonical in outlets))
+    return m
+
+
+@lru_cache(maxsize=16)
+def _matcher_cached(pack_ref: "_Ref", turkic: bool) -> Matcher:
+    return build_matcher(pack_ref, turkic)
+
+
+def get_matcher(pack: Any, language: str | None = None) -> Matcher:
+    """The cached matcher for ``pack`` (rebuilt when the pack object changes, e.g. edited on disk)."""
+    turkic = (language or "") in TURKIC_LANGS
+    return _matcher_cached(_Ref(pack), turkic)
+
+
+class _Ref:
+    """Hash a pack by identity so lru_cache never needs packs to be hashable."""
+
+    def __init__(self, pack: Any):
+        self.pack = pack
+
+    def __hash__(self) -> int:
+        return id(self.pack)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Ref) and other.pack is self.pack
+
+    def gazetteer(self):  # build_matcher only needs these two attributes
+        return self.pack.gazetteer()
+
+    @property
+    def outlets(self):
+        return getattr(self.pack, "outlets", [])
+
+
+# ----------------------------------------------------------------------------- per article
+
+
+@dataclass
+class Mention:
+    canonical: str
+    entity_type: str
+    side: str | None
+    start: int
+    end: int
+    surface: str
+    source: str  # "pack" | "ner"
+    in_title: bool = False
+    alternatives: tuple[str, ...] = ()
+
+
+def match_text(text: str, pack: Any, language: str | None = None, in_title: bool = False) -> list[Mention]:
+    """Pack mentions in ``text`` (ambiguous aliases keep their alternatives for later resolution)."""
+    matcher = get_matcher(pack, language)
+    toks = tokenize(text, matcher.turkic)
+    out = []
+    for i, j, targets in matcher.find(toks):
+        t = targets[0]
+        s, e = toks[i].start, toks[j - 1].end
+        out.append(Mention(t.canonical, t.entity_type, t.side, s, e, text[s:e], "pack", in_title,
+                           tuple(x.canonical for x in targets)))
+    return out
+
+
+def _resolve_ambiguous(mentions: list[Mention], targets_by_name: dict[str, tuple[str, str | None]]) -> None:
+    """An alias shared by several entries ("Lachin": town or corridor) takes the one the article
+    also names unambiguously; otherwise the pack's first listing."""
+    sure = {m.canonical for m in mentions if len(m.alternatives) <= 1}
+    for m in mentions:
+        if len(m.alternatives) > 1:
+            for alt in m.alternatives:
+                if alt in sure:
+                    m.canonical = alt
+                    m.entity_type, m.side = targets_by_name.get(alt, (m.entity_type, m.side))
+                    break
+
+
+def _excluded_names(article: Article, pack: Any) -> set[str]:
+    """The article's own outlet and author are metadata, not mentions (gold convention)."""
+    names = set()
+    for meta in (article.outlet, article.author):
+        if not meta:
+            continue
+        names.add(fold(meta))
+        for m in match_text(meta, pack, article.language):
+            names.add(fold(m.canonical))
+    return names
+
+
+def article_mentions(article: Article, pack: Any, use_ner: bool = True) -> list[Mention]:
+    """Every entity mention in the title and body of ``article``."""
+    mentions = []
+    if article.title:
+        mentions += match_text(article.title, pack, article.language, in_title=True)
+    body = match_text(article.text or "", pack, article.language)
+    mentions += body
+    matcher = get_matcher(pack, article.language)
+    _resolve_ambiguous(mentions, matcher.info)
+    if use_ner and _article_is_english(article):
+        from .ner import ner_mentions
+
+        mentions += ner_mentions(article.text or "", covered=[(m.start, m.end) for m in body],
+                                 known=mentions, is_known=lambda s: bool(norm_key(s) and _in_trie(matcher, s)),
+                                 pack_people=matcher.people, places=NER_PLACES)
+    excluded = _excluded_names(article, pack)
+    return [m for m in mentions if fold(m.canonical) not in excluded and fold(m.surface) not in excluded]
+
+
+def _in_trie(matcher: Matcher, s: str) -> bool:
+    node = matcher.trie
+    for tok in norm_key(s, matcher.turkic):
+        if tok not in node:
+            return False
+        node = node[tok]
+    return None in node
+
+
+def _article_is_english(article: Article) -> bool:
+    if article.language:
+        return article.language == "en"
+    langs = [s.language for s in article.sentences if s.language]
+    return bool(langs) and max(set(langs), key=langs.count) == "en"
+
+
+def group_mentions(mentions: Iterable[Mention]) -> list[dict[str, Any]]:
+    """Per canonical entity: type, distinct surfaces, body spans, title spans, count, source, side."""
+    ents: dict[str, dict[str, Any]] = {}
+    for m in mentions:
+        e = ents.setdefault(m.canonical, {"name": m.canonical, "type": m.entity_type, "surface": [],
+                                          "spans": [], "title_spans": [], "count": 0, "source": m.source,
+                                          "side": m.side})
+        if m.surface not in e["surface"]:
+            e["surface"].append(m.surface)
+        (e["title_spans"] if m.in_title else e["spans"]).append([m.start, m.end])
+        e["count"] += 1
+    return list(ents.values())
+
+
+# ----------------------------------------------------------------------------- pack choice and stage
+
+_PACK_OVERRIDE: Any = None
+
+
+def set_pack(pack: Any) -> None:
+    """Use this pack (object, name or folder) for the entities/topic stages; None = default."""
+    global _PACK_OVERRIDE
+    _PACK_OVERRIDE = pack
+
+
+def current_pack() -> Any:
+    """The pack stages use: set_pack(), else the run settings (tocsin.config: --pack / $TOCSIN_PACK)."""
+    from ..packs import load_pack
+
+    p = _PACK_OVERRIDE
+    if p is not None and not isinstance(p, (str, os.PathLike)):
+        return p
+    if p is None:
+        try:
+            from ..config import settings
+
+            p = settings().pack
+        except ImportError:  # config is optional for library use
+            p = os.environ.get("TOCSIN_PACK") or "south-caucasus"
+    return load_pack(str(p))
+
+
+def extract_entities(article: Article, pack: Any | None = None, use_ner: bool | None = None) -> list[dict[str, Any]]:
+    """Canonical entities of one article, as JSON-able dicts (see docs/entities.md)."""
+    pack = pack if pack is not None else current_pack()
+    if use_ner is None:
+        use_ner = os.environ.get("TOCSIN_NER", "1") != "0"
+    return group_mentions(article_mentions(article, pack, use_ner))
+
+
+@stage("entities", kind="article", needs=("sentences",), adds=("entities",), version="1", order=60)
+def entities_stage(article: Article) -> Article:
+    article.annotations["entities"] = extract_entities(article)
+    return article

