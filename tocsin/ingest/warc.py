@@ -21,6 +21,17 @@ _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:\-]+)", re.I)
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
+class _Misaligned:
+    """Stands in for warcio's stderr warning text: records where a record's length was off."""
+
+    def __init__(self) -> None:
+        self.offsets: list[int] = []
+
+    def format(self, offset: int, _line: bytes) -> str:
+        self.offsets.append(offset)
+        return ""  # warcio writes this to stderr: write nothing
+
+
 class _NonChunked(Exception):
     """The .warc.gz is one gzip stream, not one gzip member per record."""
 
@@ -55,6 +66,8 @@ def _records(ctx: Ctx, fh: IO[bytes], cap: int, *, skip: int,
     from warcio.exceptions import ArchiveLoadFailed
 
     it = ArchiveIterator(fh)
+    misaligned = _Misaligned()
+    it.INC_RECORD = misaligned  # type: ignore[assignment]
     declared = 0
     index = 0
     while True:
@@ -83,6 +96,9 @@ def _records(ctx: Ctx, fh: IO[bytes], cap: int, *, skip: int,
         item = _record(ctx, it, record)
         if item is not None:
             yield item
+        while misaligned.offsets:
+            yield TocsinError("E109", f"record before byte {misaligned.offsets.pop(0)} is not followed by a blank "
+                              "line (wrong Content-Length?)", file=ctx.name)
     end = it.offset
     size = os.path.getsize(ctx.f.path) if not gunzipped else None
     if size is not None and end < size:
