@@ -114,3 +114,34 @@ def test_seed_corpus_meets_the_foundation_bars(tmp_path: Path):
               "language_acc": 1.0, "boilerplate_f1": 0.9}
     for metric, floor in floors.items():
         assert overall[metric] is not None and overall[metric] >= floor, (metric, overall[metric])
+
+
+def test_interrupted_ingest_resumes_to_the_same_store(tmp_path: Path, monkeypatch):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "a.txt").write_text(DIGEST, encoding="utf-8")
+    (inputs / "b.txt").write_text(DIGEST.replace("flour", "fuel").replace("border", "river"), encoding="utf-8")
+    clean_db, cut_db = str(tmp_path / "clean.db"), str(tmp_path / "cut.db")
+    api.run([str(inputs)], db=clean_db)
+
+    from tocsin.store import Store
+
+    real_finish = Store.finish_file
+    calls = {"n": 0}
+
+    def dying_finish(self, sha256, **kw):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the process dies after writing b.txt's articles, before marking it done
+            raise KeyboardInterrupt
+        return real_finish(self, sha256, **kw)
+
+    monkeypatch.setattr(Store, "finish_file", dying_finish)
+    with pytest.raises(KeyboardInterrupt):
+        api.run([str(inputs)], db=cut_db)
+    monkeypatch.setattr(Store, "finish_file", real_finish)
+    resumed = api.run([str(inputs)], db=cut_db)
+    assert resumed.files_skipped == 1  # a.txt was finished; b.txt is read again
+    ids = lambda db: sorted(r[0] for r in sqlite3.connect(db).execute("select id from articles"))  # noqa: E731
+    assert ids(cut_db) == ids(clean_db)
+    with sqlite3.connect(cut_db) as con:
+        assert con.execute("pragma integrity_check").fetchone()[0] == "ok"

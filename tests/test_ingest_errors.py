@@ -155,3 +155,8 @@ def test_unsupported(tmp_path):
         z.writestr("a.txt", "hello")
     _only_error(read(write(tmp_path, "a.zip", buf.getvalue())), "E110", "a.zip")
     _only_error(read(write(tmp_path, "two.txt.gz", gzip.compress(b"hello"), gz=True)), "E110", "two.txt.gz")
+
+
+def test_gzip_cut_right_after_header(tmp_path):
+    blob = gzip.compress(b"some text\n")
+    _only_error(read(write(tmp_path, "hdr.txt.gz", blob[:12])), "E104", "hdr.txt.gz")

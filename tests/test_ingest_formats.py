@@ -231,3 +231,23 @@ def test_gzip_truncated_after_first_record_keeps_earlier_docs(tmp_path):
     blob = gzip.compress(rows.encode())
     res = read(write(tmp_path, "cut.jsonl.gz", blob[: len(blob) // 2]))
     assert res.docs and res.raised is not None and res.raised.code == "E104"
+
+
+def test_pretty_printed_json_object_is_one_article_not_many_line_errors(tmp_path):
+    res = read(write(tmp_path, "one.json", json.dumps({"text": "body", "title": "T"}, indent=2)))
+    assert [d.text for d in res.docs] == ["body"] and not res.all_errors
+    res = read(write(tmp_path, "meta.json", json.dumps({"name": "not an article", "n": 1}, indent=2)))
+    assert not res.docs and len(res.all_errors) == 1 and res.all_errors[0].code == "E108"
+
+
+def test_jsonl_legacy_encoded_line(tmp_path):
+    data = b'{"text": "utf8 ok"}\n' + '{"text": "Шуша и Физули"}'.encode("cp1251") + b"\n"
+    a, b = read(write(tmp_path, "leg.jsonl", data)).docs
+    assert b.text == "Шуша и Физули" and "cp1251" in b.meta["decode_warnings"][0]
+
+
+def test_feed_file_url_link_inside_folder(tmp_path):
+    page = write(tmp_path, "saved/p.html", html_page("Saved page"))
+    feed = rss([{"title": "x", "link": page.as_uri(), "html": "<p>teaser</p>"}])
+    (doc,) = read(write(tmp_path, "f.xml", feed)).docs
+    assert doc.format == "html" and doc.meta["title"] == "Saved page" and doc.source_path == str(page.resolve())

@@ -172,6 +172,7 @@ class Target:
     side: str | None
     acronym: bool  # alias written all-caps and short: the text must be all-caps too (EU vs French "eu")
     outlet: bool  # brand names: case-exact, never sentence-initial when one word
+    anycase: bool = False  # topic keywords: no proper-name case rules
 
 
 @dataclass
@@ -180,9 +181,8 @@ class Matcher:
     turkic: bool = False
     info: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # canonical -> (type, side)
 
-    @property
-    def people(self) -> list[str]:
-        return [c for c, (t, _) in self.info.items() if t == "person"]
+    def of_type(self, entity_type: str) -> list[str]:
+        return [c for c, (t, _) in self.info.items() if t == entity_type]
 
     def add(self, alias: str, target: Target) -> None:
         toks = tokenize(alias, self.turkic)
@@ -224,6 +224,8 @@ class Matcher:
 
 def _surface_ok(toks: list[Token], t: Target) -> bool:
     """Case rules that keep common words ("un", "us", "turkey", "report") from matching names."""
+    if t.anycase:
+        return True
     if t.acronym:
         return all(tok.upper for tok in toks)
     if t.outlet and len(toks) == 1 and toks[0].sent_start:
@@ -238,16 +240,6 @@ def _is_acronym(alias: str) -> bool:
     return 0 < len(letters) <= 5 and all(c.isupper() for c in letters) and " " not in alias.strip()
 
 
-def _entry_fields(e: Any) -> tuple[str, str, str, str | None]:
-    """GazetteerEntry as (surface, canonical, entity_type, side); tuples and objects both work."""
-    if isinstance(e, dict):
-        return e["surface"], e["canonical"], e["entity_type"], e.get("side")
-    if hasattr(e, "surface"):
-        return e.surface, e.canonical, e.entity_type, getattr(e, "side", None)
-    s, c, t, side = tuple(e)[:4]
-    return s, c, t, side
-
-
 def build_matcher(pack: Any, turkic: bool = False) -> Matcher:
     """Trie over every alias (and canonical name) of every pack entry."""
     # An outlet's `name` is how it signs (for outlet metadata); when it is mentioned as an entity
@@ -256,7 +248,7 @@ def build_matcher(pack: Any, turkic: bool = False) -> Matcher:
     outlets = set(outlet_title.values())
     m = Matcher(turkic=turkic)
     for entry in pack.gazetteer():
-        surface, canonical, etype, side = _entry_fields(entry)
+        surface, canonical, etype, side = tuple(entry)[:4]  # GazetteerEntry is a 4-tuple
         canonical = outlet_title.get(canonical, canonical)
         m.info.setdefault(canonical, (etype, side))
         for alias in {surface, canonical}:
@@ -267,35 +259,20 @@ def build_matcher(pack: Any, turkic: bool = False) -> Matcher:
     return m
 
 
-@lru_cache(maxsize=16)
-def _matcher_cached(pack_ref: "_Ref", turkic: bool) -> Matcher:
-    return build_matcher(pack_ref, turkic)
+_MATCHERS: dict[tuple[int, bool], tuple[Any, Matcher]] = {}
 
 
 def get_matcher(pack: Any, language: str | None = None) -> Matcher:
-    """The cached matcher for ``pack`` (rebuilt when the pack object changes, e.g. edited on disk)."""
+    """The matcher for ``pack``, built once per pack object (load_pack returns a new object
+    when the pack changes on disk, so an edited pack gets a new trie)."""
     turkic = (language or "") in TURKIC_LANGS
-    return _matcher_cached(_Ref(pack), turkic)
-
-
-class _Ref:
-    """Hash a pack by identity so lru_cache never needs packs to be hashable."""
-
-    def __init__(self, pack: Any):
-        self.pack = pack
-
-    def __hash__(self) -> int:
-        return id(self.pack)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Ref) and other.pack is self.pack
-
-    def gazetteer(self):  # build_matcher only needs these two attributes
-        return self.pack.gazetteer()
-
-    @property
-    def outlets(self):
-        return getattr(self.pack, "outlets", [])
+    key = (id(pack), turkic)
+    hit = _MATCHERS.get(key)
+    if hit is None or hit[0] is not pack:  # holding the pack keeps its id from being reused
+        if len(_MATCHERS) > 32:
+            _MATCHERS.clear()
+        hit = _MATCHERS[key] = (pack, build_matcher(pack, turkic))
+    return hit[1]
 
 
 # ----------------------------------------------------------------------------- per article
@@ -366,7 +343,8 @@ def article_mentions(article: Article, pack: Any, use_ner: bool = True) -> list[
 
         mentions += ner_mentions(article.text or "", covered=[(m.start, m.end) for m in body],
                                  known=mentions, is_known=lambda s: bool(norm_key(s) and _in_trie(matcher, s)),
-                                 pack_people=matcher.people, places=NER_PLACES)
+                                 pack_people=matcher.of_type("person"), pack_orgs=matcher.of_type("organization"),
+                                 places=NER_PLACES)
     excluded = _excluded_names(article, pack)
     return [m for m in mentions if fold(m.canonical) not in excluded and fold(m.surface) not in excluded]
 

@@ -26,6 +26,7 @@ from ..model import content_hash
 _COMPATIBLE = {frozenset({"armed_attack", "attack_on_civilians"})}
 _DAY_WINDOW = 3       # stated exact dates this close are one happening (reports lag a day or two)
 _PUBDATE_WINDOW = 4   # undated tellings in articles published this close can be one happening
+_EXACT_ALONE = True   # the same type on the same stated day, nothing conflicting, is one happening
 
 
 def _compatible(a: str, b: str) -> bool:
@@ -83,7 +84,7 @@ def _shared_party(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 def _roles_conflict(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Both name an actor (or a place) and the names disagree."""
-    for f in ("actor", "target", "place"):
+    for f in ("actor", "place"):  # targets are too noisy (a leader vs his state) to veto
         if a.get(f) and b.get(f) and not _same_name(a[f], b[f]):
             return True
     return False
@@ -111,7 +112,7 @@ def same_event(a: dict[str, Any], b: dict[str, Any]) -> bool:
         same_place = _same_name(a.get("place"), b.get("place"))
         # A shared month or year is weak: it takes a shared party, or two.
         need = 1 if exact else 2
-        return _shared_party(a, b) and _shared_parties(a, b) >= need or (exact and same_place)
+        return _shared_party(a, b) and _shared_parties(a, b) >= need or (exact and (same_place or _EXACT_ALONE))
     if _stated(a) or _stated(b):
         return False  # one dated, one undated: too little to tie them
     da, db = a.get("article_date") or a.get("date"), b.get("article_date") or b.get("date")
@@ -119,7 +120,9 @@ def same_event(a: dict[str, Any], b: dict[str, Any]) -> bool:
     exact = min(_as_date(da)[1], _as_date(db)[1]) == 3
     # Undated tellings: the articles' dates must be close, and the participants must agree
     # (two of them when the article dates are only known to the month).
-    return bool(near) and _shared_party(a, b) and _shared_parties(a, b) >= (1 if exact else 2)
+    # (the same actor in the same role counts double: "Raisi called" twice is one call).
+    same_actor = _same_name(a.get("actor"), b.get("actor"))
+    return bool(near) and _shared_party(a, b) and (_shared_parties(a, b) + same_actor) >= (1 if exact else 2)
 
 
 def _mention_file(m: dict[str, Any]) -> str | None:

@@ -128,6 +128,7 @@ class EventRules:
     named: list[NamedEvent]
     scope_topics: tuple[str, ...]
     threshold: float
+    core_countries: tuple[str, ...] = ()
 
 
 def compile_rules(doc: Any, file: str | None = None) -> EventRules:
@@ -172,7 +173,8 @@ def compile_rules(doc: Any, file: str | None = None) -> EventRules:
                        bool(n.get("by_type_date", False)),
                        _s(n.get("when_year")), tuple(str(y) for y in n.get("not_year") or ()), _s(n.get("until")))
         )
-    return EventRules(types, named, tuple(doc.get("scope_topics") or ()), float(doc.get("threshold", 0.5)))
+    return EventRules(types, named, tuple(doc.get("scope_topics") or ()), float(doc.get("threshold", 0.5)),
+                      tuple(str(c) for c in doc.get("core_countries") or ()))
 
 
 def _s(v: Any) -> str | None:

@@ -71,6 +71,14 @@ def _roles(pack: Any) -> tuple[set[str], set[str]]:
     return actors | states, places | states
 
 
+def _core_names(pack: Any, rules: EventRules) -> set[str] | None:
+    """Canonical names of the conflict's own states, people and places (None: no such notion)."""
+    if pack is None or not rules.core_countries:
+        return None
+    items = list(getattr(pack, "actors", []) or []) + list(getattr(pack, "places", []) or [])
+    return {x.name for x in items if getattr(x, "country", None) in rules.core_countries}
+
+
 def _entity_spans(article: Article, pack: Any) -> list[tuple[int, int, str]]:
     """(start, end, canonical) of pack entities in article.text: the entities stage's spans if it ran."""
     ents = article.annotations.get("entities")
@@ -194,7 +202,8 @@ def _participants(text: str, cue_s: int, cue_e: int, ents: list[tuple[int, int, 
 
 def sentence_events(text: str, *, language: str = "en", ref: str | None = None,
                     entities: list[tuple[int, int, str]] | None = None, rules: EventRules | None = None,
-                    actors: set[str] | None = None, places: set[str] | None = None) -> list[dict[str, Any]]:
+                    actors: set[str] | None = None, places: set[str] | None = None,
+                    core: set[str] | None = None, context_date: str | None = None) -> list[dict[str, Any]]:
     """Typed event candidates in one sentence (entity spans relative to ``text``).
 
     Returns dicts with type, actor, target, place, date, date_source, fatalities, cue, key,
@@ -207,6 +216,8 @@ def sentence_events(text: str, *, language: str = "en", ref: str | None = None,
     places = places or set()
     dates = find_dates(text, ref, lang)
     hypothetical = bool(_HYPO.search(text))
+    # Entities named, none of them the conflict's own: a telling of some other conflict.
+    foreign = bool(core is not None and ents and not any(e[2] in core for e in ents))
     cands: list[dict[str, Any]] = []
     for etype, spec in rules.types.items():
         best_by: dict[tuple[Any, Any], dict[str, Any]] = {}
@@ -232,6 +243,8 @@ def sentence_events(text: str, *, language: str = "en", ref: str | None = None,
                 conf += 0.1 if d else 0.0
                 conf += 0.1 if actor else 0.0
                 conf += 0.05 if place or target else 0.0
+                if core is not None and not (actor or target or place):
+                    conf -= 0.15  # a gazetteer found nobody and nowhere: a general remark more than a telling
                 if hypothetical:
                     conf -= 0.2
                 if _NEG.search(text[max(0, cs - 25):cs]):
@@ -239,9 +252,14 @@ def sentence_events(text: str, *, language: str = "en", ref: str | None = None,
                 if _TEMPORAL_ONLY.search(text[max(0, cs - 60):cs]) and not d:
                     conf -= 0.15  # "after the end of the war": a time anchor, not a telling
                 date, source = (d[2], "text") if d else (None, None)
+                if date is None and context_date and not dates:
+                    # "On 29 August trucks set off. They met roadblocks": the paragraph's date holds.
+                    date, source = context_date, "text"
                 if d and not re.search(r"\d{4}", text[d[0]:d[1]]):
                     source = "pubdate"
                 named = named or _named_for(text, lang, etype, place, date, rules, cs)
+                if foreign and named is None:
+                    conf -= 0.2
                 if named is not None:
                     conf += 0.1
                     if date is None and named.date:
@@ -293,6 +311,8 @@ def _same_event(a: dict[str, Any], b: dict[str, Any]) -> bool:
     db = b.get("date") if b.get("date_source") in ("text", "context") else None
     if da and db and not (da.startswith(db) or db.startswith(da)):
         return False
+    if bool(da) != bool(db):
+        return False  # a dated telling and an undated one: likely two happenings (a war, a later abduction)
     shared = bool(da and db)
     for f in ("place", "actor"):
         va, vb = a.get(f), b.get(f)
@@ -309,6 +329,7 @@ def article_events(article: Article, pack: Any = None, rules: EventRules | None 
     if not in_scope(article, rules):
         return []
     actors, places = _roles(pack) if pack is not None else (set(), set())
+    core = _core_names(pack, rules)
     spans = _entity_spans(article, pack)
     lang = article.language or "en"
     units: list[tuple[str, int, int, int | None, list[tuple[int, int, str]]]] = []
@@ -336,15 +357,22 @@ def article_events(article: Article, pack: Any = None, rules: EventRules | None 
             units.append((para, i, i + len(para), line, ents))
             pos = i + len(para)
     found: list[dict[str, Any]] = []
+    last: tuple[int | None, str | None] = (None, None)  # (line, last stated date on it)
     for text, start, end, line, ents in units:
+        stated = [d[2] for d in find_dates(text, article.date, lang) if re.search(r"\d{4}|\d{1,2}", text[d[0]:d[1]])]
+        ctx = last[1] if line is not None and last[0] == line and start >= 0 else None
         for c in sentence_events(text, language=lang, ref=article.date, entities=ents, rules=rules,
-                                 actors=actors, places=places):
+                                 actors=actors, places=places, core=core, context_date=ctx):
             if c["confidence"] < rules.threshold:
                 continue
             if c["date"] is None and article.date:
                 c["date"], c["date_source"] = article.date, "pubdate"
             c.update(sentence=text, line=line, start=start, end=end)
             found.append(c)
+        if stated:
+            last = (line, stated[-1])
+        elif last[0] != line:
+            last = (line, None)
     # Keep each real-world event once per article, at its most confident telling.
     found.sort(key=lambda c: (-c["confidence"], c["start"]))
     kept: list[dict[str, Any]] = []

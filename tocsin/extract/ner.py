@@ -44,7 +44,13 @@ _TITLES = {
     "cardinal", "rev", "reverend", "sheikh", "imam", "rabbi", "metropolitan", "archimandrite", "fellow",
     "senior", "distinguished", "journalist", "activist", "by", "lord", "lady", "dame", "mep", "head",
     "director", "chief", "commander", "leader", "member", "analyst", "researcher", "writer", "author",
+    # organisation words the model glues in front of a person ("OIC Secretariat Javed ...")
+    "secretariat", "ministry", "office", "council", "committee", "commission", "agency", "department",
+    "embassy", "executive",
 }
+# A span starting with one of these is a role ("Commissioner for Human Rights"), not an org's name.
+_ROLE_HEADS = {"commissioner", "minister", "president", "ombudsman", "secretary", "ambassador", "envoy",
+               "speaker", "chairman", "director", "spokesperson", "spokesman", "representative"}
 _DEMONYM_ADJ = re.compile(r"(?:ani|ian|ean|ese|ish|ic|ic)$")
 _COMPASS = {"north", "south", "east", "west", "northern", "southern", "eastern", "western", "central", "middle"}
 _DETERMINERS = {"the", "a", "an"}
@@ -112,6 +118,8 @@ def _looks_like_name(name: str, label: str) -> bool:
     if label == "ORG":
         if toks[-1].casefold() in _NON_ORG_HEADS or toks[-1].casefold() in _TITLES:
             return False
+        if toks[0].casefold() in _ROLE_HEADS:
+            return False
         if len(toks) == 1 and not _is_acronym(name):
             return False  # "Islam", "State", "Extraordinary": one capitalised word is rarely an org
         return toks[-1][:1].isupper()
@@ -139,6 +147,12 @@ def _extend_left(text: str, start: int, covered: list[tuple[int, int]]) -> int:
         if not m:
             return start
         word = m.group(1)
+        if word.casefold() in _PARTICLES:  # "Noura bint [Zaid Al-Rashoud]": take the particle with its name
+            prev = _WORD_BEFORE.search(text, max(0, m.start(1) - 40), m.start(1))
+            if prev and prev.group(1)[:1].isupper() and prev.group(1).casefold().rstrip(".") not in _TITLES:
+                start = m.start(1)
+                continue
+            return start
         if (not word[:1].isupper() or word.isupper() or word.casefold().rstrip(".") in _TITLES
                 or _sentence_initial(text, m.start(1)) and word.casefold() in _DETERMINERS
                 or any(s < m.end(1) and m.start(1) < e for s, e in covered)):
@@ -201,14 +215,15 @@ def _full_name_before(text: str, surname: str) -> str | None:
 
 def ner_mentions(text: str, covered: Iterable[tuple[int, int]] = (), known: Iterable[Any] = (),
                  is_known: Callable[[str], bool] | None = None, pack_people: Iterable[str] = (),
-                 places: bool = False) -> list[Any]:
+                 places: bool = False, pack_orgs: Iterable[str] = ()) -> list[Any]:
     """NER mentions of people/organisations (and demonym groups) not covered by pack matches.
 
     ``covered``: character spans the gazetteer already matched; ``known``: pack mentions
     (objects with ``canonical`` and ``entity_type``) used to merge surnames with full names;
     ``is_known``: whether a string is a pack alias (then the pack, not NER, owns it);
     ``pack_people``: pack person names that near-spellings ("Anthony Blinken") map to;
-    ``places``: also keep GPE/LOC spans as places.
+    ``places``: also keep GPE/LOC spans as places; ``pack_orgs``: pack organisation names a
+    shortened NER name maps to ("Association of Genocide Scholars").
     """
     from .entities import Mention, fold
 
@@ -218,6 +233,7 @@ def ner_mentions(text: str, covered: Iterable[tuple[int, int]] = (), known: Iter
     labels = set(KEEP_LABELS) | (set(PLACE_LABELS) if places else set())
     types = {**KEEP_LABELS, **PLACE_LABELS}
     people = list(pack_people)
+    orgs = list(pack_orgs)
     out: list[Mention] = []
     for start, end, surface, label in ner_spans(text, labels):
         span = _trim_covered(text, start, end, covered)
@@ -231,6 +247,10 @@ def ner_mentions(text: str, covered: Iterable[tuple[int, int]] = (), known: Iter
             continue
         if is_known is not None and is_known(name):
             continue
+        if re.search(r"\b(?:author of|book|novel|film|titled)\b[^.!?]{0,40}$", text[max(0, start - 60):start], re.I):
+            continue  # a work's title ("author of Sword and Scimitar"), not a name
+        if label == "ORG":
+            name = _containing_org(name, orgs) or name
         # keep the span on the cleaned name so surfaces and offsets agree
         idx = text.find(name, start, end + 1)
         s0, e0 = (idx, idx + len(name)) if idx >= 0 else (start, end)
@@ -248,6 +268,21 @@ def ner_mentions(text: str, covered: Iterable[tuple[int, int]] = (), known: Iter
             continue
         out.append(Mention(name, types[label], None, s0, e0, text[s0:e0], "ner"))
     return _merge_later_full_names(out)
+
+
+def _containing_org(name: str, orgs: list[str]) -> str | None:
+    """The one pack organisation whose name contains this 3+-word name as consecutive words."""
+    from .entities import fold
+
+    toks = fold(name).split()
+    if len(toks) < 3:
+        return None
+    hits = []
+    for o in orgs:
+        ot = fold(o).split()
+        if len(ot) > len(toks) and any(ot[i:i + len(toks)] == toks for i in range(len(ot) - len(toks) + 1)):
+            hits.append(o)
+    return hits[0] if len(hits) == 1 else None
 
 
 def _closest_person(name: str, people: list[str]) -> str | None:

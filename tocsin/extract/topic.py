@@ -9,19 +9,23 @@ topics.yaml::
       armenia-azerbaijan:            # tried in pack.yaml order; the first rule that fires wins
         keywords: [{phrase: Lachin corridor, weight: 3}, {phrase: blockade, weight: 1}, ...]
         actors: [Nagorno-Karabakh, {name: Republic of Artsakh, weight: 3}, ...]  # entity names
+        actor_weight: 1              # weight of a plain-string actor
+        pair: {first: [Armenia, ...], second: [Azerbaijan, ...], weight: 2}  # both camps named together
         sides: [pro-armenian, pro-azerbaijani]   # optional: entities of ALL these sides in title/lead add side_bonus
         side_bonus: 2
         min_score: 4
+        min_head: 2                  # optional: part of the score that must come from title/lead
       armenia-other:
         actors: [Armenia, Azerbaijan, Yerevan, Baku, Armenians, ...]
         min_score: 1
     default: other                   # optional; else the last label of pack.yaml
 
-Why position weighting: a conflict article says so in its headline or first paragraph, while
+Why position weighting and ``min_head``: a conflict article says so in its headline or first paragraph, while
 Armenian business or diaspora news mentions the peace process in passing. So a hit in the title
 counts ``TITLE_W`` times, in the lead ``LEAD_W`` times, and body hits are divided by the
 article's length in units of ``BODY_UNIT`` words, so a long piece with one passing mention
-does not cross the threshold that a short wire item about the conflict does.
+does not cross the threshold that a short wire item about the conflict does; ``min_head``
+requires some of the evidence in the title or lead, where a conflict story states its subject.
 """
 from __future__ import annotations
 
@@ -73,7 +77,7 @@ def _keyword_matcher(pack: Any) -> Matcher:
     rules, _ = _rules(pack)
     for label, rule in rules:
         for phrase in _weighted(rule.get("keywords")):
-            m.add(phrase, Target(f"{label}\x1f{phrase}", "keyword", None, acronym=False, outlet=False))
+            m.add(phrase, Target(f"{label}\x1f{phrase}", "keyword", None, acronym=False, outlet=False, anycase=True))
     _KEYWORD_MATCHERS[id(pack)] = (pack, m)
     return m
 
@@ -82,21 +86,10 @@ def _keyword_hits(text: str, matcher: Matcher) -> list[tuple[str, str, int]]:
     """(label, phrase, char offset) of every keyword occurrence, ignoring case."""
     toks = tokenize(text)
     out = []
-    i, n = 0, len(toks)
-    while i < n:  # leftmost-longest walk without the proper-name case rules
-        node, best, j = matcher.trie, None, i
-        while j < n and toks[j].norm in node:
-            node = node[toks[j].norm]
-            j += 1
-            if None in node:
-                best = (j, node[None])
-        if best:
-            for t in best[1]:
-                label, phrase = t.canonical.split("\x1f", 1)
-                out.append((label, phrase, toks[i].start))
-            i = best[0]
-        else:
-            i += 1
+    for i, _, targets in matcher.find(toks):
+        for t in targets:
+            label, phrase = t.canonical.split("\x1f", 1)
+            out.append((label, phrase, toks[i].start))
     return out
 
 
@@ -105,7 +98,10 @@ def _position_weight(in_title: bool, offset: int) -> float:
 
 
 def topic_scores(article: Article, pack: Any | None = None) -> dict[str, float]:
-    """Score of every rule label for ``article`` (needs annotations["entities"])."""
+    """Score of every rule label for ``article`` (needs annotations["entities"]).
+
+    ``<label>`` is the total score, ``<label>:head`` the part from the title and lead.
+    """
     pack = pack if pack is not None else current_pack()
     rules, _ = _rules(pack)
     kw = _keyword_matcher(pack)
@@ -115,6 +111,9 @@ def topic_scores(article: Article, pack: Any | None = None) -> dict[str, float]:
     hits = [(lab, ph, True, off) for lab, ph, off in _keyword_hits(article.title or "", kw)]
     hits += [(lab, ph, False, off) for lab, ph, off in _keyword_hits(text, kw)]
     entities = article.annotations.get("entities") or []
+    names_all = {e.get("name") for e in entities}
+    names_head = {e.get("name") for e in entities
+                  if e.get("title_spans") or any(sp[0] < LEAD_CHARS for sp in e.get("spans", []))}
     scores: dict[str, float] = {}
     for label, rule in rules:
         head = body = 0.0
@@ -130,8 +129,8 @@ def topic_scores(article: Article, pack: Any | None = None) -> dict[str, float]:
                 head += w
             else:
                 body += w
-        # actors: entity names the rule lists
-        actor_w = _weighted(rule.get("actors"))
+        # actors: entity names the rule lists (weight per entry, else the rule's actor_weight)
+        actor_w = _weighted(rule.get("actors"), float(rule.get("actor_weight", 1.0)))
         sides_needed = set(rule.get("sides") or [])
         sides_seen: set[str] = set()
         for ent in entities:
@@ -148,10 +147,18 @@ def topic_scores(article: Article, pack: Any | None = None) -> dict[str, float]:
                     head += w
                 else:
                     body += w
-        score = head + body / body_div
         if sides_needed and sides_needed <= sides_seen:
-            score += float(rule.get("side_bonus", 2.0))
-        scores[label] = round(score, 3)
+            head += float(rule.get("side_bonus", 2.0))
+        pair = rule.get("pair")
+        if isinstance(pair, dict):  # both camps named together: in the title/lead, or anywhere
+            first, second = set(pair.get("first") or []), set(pair.get("second") or [])
+            w = float(pair.get("weight", 2.0))
+            if first & names_head and second & names_head:
+                head += w
+            elif first & names_all and second & names_all:
+                body += w
+        scores[label] = round(head + body / body_div, 3)
+        scores[f"{label}:head"] = round(head, 3)
     return scores
 
 
@@ -161,7 +168,8 @@ def classify_topic(article: Article, pack: Any | None = None, scores: dict[str, 
     rules, default = _rules(pack)
     scores = scores if scores is not None else topic_scores(article, pack)
     for label, rule in rules:
-        if scores.get(label, 0.0) >= float(rule.get("min_score", 1.0)):
+        if (scores.get(label, 0.0) >= float(rule.get("min_score", 1.0))
+                and scores.get(f"{label}:head", 0.0) >= float(rule.get("min_head", 0.0))):
             return label
     return default
 

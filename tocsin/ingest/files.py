@@ -116,16 +116,20 @@ def _gunzip_head(f: InputFile) -> bytes:
     except OSError as e:
         raise TocsinError("E100", f"cannot open ({e.strerror or e})", file=f.name) from None
     out = bytearray()
+    ended = False
     try:
         while data and len(out) < HEAD_BYTES:
             d = zlib.decompressobj(wbits=31)
             out += d.decompress(data, HEAD_BYTES - len(out))
+            ended = d.eof
             if not d.eof:
                 break
             data = d.unused_data
     except zlib.error as e:
         if not out:
             raise TocsinError("E104", f"corrupt gzip data ({e})", file=f.name) from None
+    if not out and not ended:
+        raise TocsinError("E104", "gzip stream is truncated (ends before any data)", file=f.name)
     return bytes(out)
 
 

@@ -2,7 +2,8 @@
 
 Streamed line by line with a bounded readline, so a 50 MB line is skipped (E111) without
 ever becoming one Python string. A bad line is reported and the next line is read.
-A file holding one JSON array of such objects is accepted too (no line numbers then).
+A file holding one JSON array of such objects, or one pretty-printed object, is accepted
+too (no line numbers then).
 """
 from __future__ import annotations
 
@@ -90,6 +91,7 @@ def read_jsonl(ctx: Ctx, cap: int, array: bool = False) -> Iterator[RawDocument 
                 line, start = line[3:], start + 3
             if not line.strip():
                 continue
+            first = not any_line
             any_line = True
             text, legacy = decode_line(line)
             try:
@@ -98,6 +100,10 @@ def read_jsonl(ctx: Ctx, cap: int, array: bool = False) -> Iterator[RawDocument 
                 yield TocsinError("E108", "JSON nested too deeply", file=ctx.name, line=line_no)
                 continue
             except ValueError as e:  # json.JSONDecodeError is a ValueError
+                if first and isinstance(e, json.JSONDecodeError) and _whole_document(ctx, cap) is not None:
+                    # Pretty-printed JSON, not JSON Lines: one error for the file, not one per line.
+                    yield from _read_array(ctx, cap)
+                    return
                 yield TocsinError("E108", f"bad JSON line: {str(e)[:160]}", file=ctx.name, line=line_no)
                 continue
             if legacy:
@@ -107,12 +113,22 @@ def read_jsonl(ctx: Ctx, cap: int, array: bool = False) -> Iterator[RawDocument 
         raise TocsinError("E102", "no JSON lines (only whitespace)", file=ctx.name)
 
 
+def _whole_document(ctx: Ctx, cap: int) -> Any:
+    """The file parsed as one JSON document, or None if it is not one."""
+    try:
+        return json.loads(read_all(ctx, min(cap, ctx.limits.max_file_bytes)).decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+
+
 def _read_array(ctx: Ctx, cap: int) -> Iterator[RawDocument | TocsinError]:
-    data = read_all(ctx, cap)
+    data = read_all(ctx, min(cap, ctx.limits.max_file_bytes))
     try:
         items = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise TocsinError("E108", f"malformed JSON array ({str(e)[:160]})", file=ctx.name) from None
+    if isinstance(items, dict):
+        items = [items]  # one pretty-printed article object
     if not isinstance(items, list):
         raise TocsinError("E108", "expected a JSON array of article objects", file=ctx.name)
     for i, obj in enumerate(items, 1):

@@ -7,6 +7,7 @@ download is reported (E109, or E104 for gzip) after the records before the damag
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 from typing import IO, Iterator
@@ -19,6 +20,7 @@ from .source import CHUNK, CappedGzip, Ctx
 
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:\-]+)", re.I)
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+logging.getLogger("warcio").setLevel(logging.ERROR)  # per-record URI fix-ups are not the user's problem
 
 
 class _Misaligned:

@@ -235,7 +235,8 @@ def _build(path: Path) -> Pack:
     places, p_lines, p_amb = schema.parse_places(doc("places"), ctx("places"))
     outlets, o_lines, o_amb = schema.parse_outlets(doc("outlets"), ctx("outlets"))
     framing = schema.parse_framing(doc("framing"), ctx("framing"))
-    topics = schema.parse_topics(doc("topics"), ctx("topics"), labels)
+    known = {a.name for a in actors} | {p.name for p in places} | {o.name for o in outlets}
+    topics = schema.parse_topics(doc("topics"), ctx("topics"), labels, known)
 
     declared = meta.get("ambiguous") or []
     if not isinstance(declared, list):
@@ -257,9 +258,14 @@ def _build(path: Path) -> Pack:
         for s in [a.name, *a.aliases]:
             entries.append((GazetteerEntry(s, a.name, a.entity_type, a.side), "actors", a_lines[a.name]))
     for p in places:
-        side_names = [n for names in p.names_by_side.values() for n in names]
-        for s in [p.name, *p.aliases, *side_names]:
-            entries.append((GazetteerEntry(s, p.name, "place", None), "places", p_lines[p.name]))
+        # A place name used by one camp only (Khankendi, Shushi) carries that camp as its
+        # side: it is perspective evidence. Side names go first so they win the dedup below.
+        named: list[tuple[str, str | None]] = []
+        for side, names in p.names_by_side.items():
+            claimed_by = {sd for sd, ns in p.names_by_side.items() for n in ns if surface_key(n) in {surface_key(x) for x in names}}
+            named += [(n, side if len(claimed_by) == 1 else None) for n in names]
+        for s, side in [*named, *((n, None) for n in [p.name, *p.aliases])]:
+            entries.append((GazetteerEntry(s, p.name, "place", side), "places", p_lines[p.name]))
     for o in outlets:
         for s in [o.name, *o.aliases]:
             entries.append((GazetteerEntry(s, o.name, "organization", o.side), "outlets", o_lines[o.name]))

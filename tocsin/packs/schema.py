@@ -80,9 +80,15 @@ class GazetteerEntry(NamedTuple):
     side: str | None
 
 
+# Azerbaijani schwa is often typed as the look-alike U+01DD/U+018E (GeoNames does this);
+# typographic apostrophes and dashes vary by outlet. Fold them so keys compare equal.
+_FOLD = str.maketrans({"\u01dd": "\u0259", "\u018e": "\u018f", "\u2019": "'", "\u02bc": "'",
+                       "\u2010": "-", "\u2011": "-", "\u2013": "-", "\u2014": "-"})
+
+
 def surface_key(text: str) -> str:
     """Key under which two surfaces count as the same name (NFKC, case-folded, spaced)."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    return " ".join(unicodedata.normalize("NFKC", text).translate(_FOLD).casefold().split())
 
 
 # --------------------------------------------------------------------------- checking
@@ -327,7 +333,7 @@ def parse_framing(doc: Any, ctx: Ctx) -> dict[str, list[FramingTerm]]:
     return out
 
 
-def parse_topics(doc: Any, ctx: Ctx, labels: tuple[str, ...]) -> dict[str, Any]:
+def parse_topics(doc: Any, ctx: Ctx, labels: tuple[str, ...], known: set[str] | None = None) -> dict[str, Any]:
     """topics.yaml: ``rules: {label: {keywords: [{phrase, weight}], actors: [...], min_score}}``.
 
     Returned as plain data (the topic classifier owns its semantics); we check that every
@@ -346,6 +352,13 @@ def parse_topics(doc: Any, ctx: Ctx, labels: tuple[str, ...]) -> dict[str, Any]:
         if not isinstance(rule, dict):
             raise ctx.fail(line_of(rules, label), f"topic '{label}' rule must be a mapping")
         for key, value in rule.items():
+            # actor sets must name canonicals the pack defines, or the rule silently never fires
+            names = value if key == "actors" else None
+            if key == "pair" and isinstance(value, dict):
+                for part in ("first", "second"):
+                    _check_known(ctx, value.get(part), known, f"topic '{label}' pair.{part}")
+            if isinstance(names, list):
+                _check_known(ctx, names, known, f"topic '{label}' actors")
             if isinstance(value, list):
                 for i, item in enumerate(value):
                     if isinstance(item, dict) and "weight" in item:
@@ -353,6 +366,14 @@ def parse_topics(doc: Any, ctx: Ctx, labels: tuple[str, ...]) -> dict[str, Any]:
                         if isinstance(w, bool) or not isinstance(w, (int, float)):
                             raise ctx.fail(line_of(item, "weight"), f"topic '{label}' {key} item {i + 1}: weight must be a number")
     return to_plain(doc)
+
+
+def _check_known(ctx: Ctx, names: Any, known: set[str] | None, what: str) -> None:
+    if not known or not isinstance(names, list):
+        return
+    for i, name in enumerate(names):
+        if name not in known:
+            raise ctx.fail(line_of(names, i), f"{what}: '{name}' is not the canonical name of any actor, place or outlet")
 
 
 def to_plain(value: Any) -> Any:
