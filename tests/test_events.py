@@ -232,3 +232,81 @@ def test_plover_gold_english_cues() -> None:
         right += want in got
     assert fired / n >= 0.35
     assert right / fired >= 0.65
+
+
+# ----------------------------------------------------------------------------- episodes and linking
+
+
+def _m(type_: str, article: str, **kw: object) -> dict:
+    base = {"type": type_, "actor": None, "target": None, "place": None, "date": None, "date_source": None,
+            "key": None, "article_id": article, "source_file": article + ".txt", "line": 1, "outlet": article}
+    base.update(kw)
+    return base
+
+
+def test_episode_span_keys_dates_inside_it() -> None:
+    # A shelling dated inside the 2020 war (its span closes in November) is that war;
+    # the same words a year later are not.
+    inside = [e for e in sentence_events("On 2 November 2020 the army shelled the town.") if e["type"] == "armed_attack"]
+    later = [e for e in sentence_events("On 2 November 2021 the army shelled the town.") if e["type"] == "armed_attack"]
+    assert inside and inside[0]["key"] == "second-karabakh-war"
+    assert later and later[0]["key"] is None
+
+
+def test_sentence_naming_two_wars_gives_each_its_episode() -> None:
+    text = "After the First Karabakh War the region was calm, until the 44-day war broke out."
+    keys = {e["key"] for e in sentence_events(text) if e["type"] == "armed_attack"}
+    assert {"first-karabakh-war", "second-karabakh-war"} <= keys
+
+
+def test_linking_is_transitive_and_keeps_article_events_apart() -> None:
+    a = _m("negotiation", "a", actor="Leader X", target="Leader Y", article_date="2023-09-02", date="2023-09-02",
+           date_source="pubdate")
+    b = _m("negotiation", "b", actor="Leader X", article_date="2023-09-04", date="2023-09-04", date_source="pubdate")
+    c = _m("negotiation", "c", target="Leader Y", actor="Leader X", article_date="2023-09-07",
+           date="2023-09-07", date_source="pubdate")
+    same_article = _m("negotiation", "a", actor="Leader X", line=5, article_date="2023-09-02")
+    events = link_events([a, b, c, same_article])
+    sizes = sorted(len(e["mentions"]) for e in events)
+    assert sizes == [1, 3]  # a-b-c chain (a and c are 5 days apart), a's second telling stays apart
+
+
+def test_linking_vetoes_conflicting_actor_place_and_distant_dates() -> None:
+    base = dict(date="2023-07-25", date_source="text", place="Town A", actor="Army A")
+    assert len(link_events([_m("blockade", "a", **base), _m("blockade", "b", **base)])) == 1
+    for change in ({"place": "Town B"}, {"actor": "Army B"}, {"date": "2023-08-25"}):
+        other = _m("blockade", "b", **{**base, **change})
+        assert len(link_events([_m("blockade", "a", **base), other])) == 2, change
+    # An undated telling never joins a dated one without a shared episode key.
+    assert len(link_events([_m("blockade", "a", **base), _m("blockade", "b", actor="Army A")])) == 2
+
+
+def test_named_key_links_undated_mentions_of_a_long_episode() -> None:
+    ms = [_m("blockade", "a", key="lachin-blockade"), _m("blockade", "b", key="lachin-blockade", date="2023-03",
+                                                             date_source="text"),
+          _m("blockade", "c", date="2023-07-26", date_source="text", place="Lachin corridor")]
+    sizes = sorted(len(e["mentions"]) for e in link_events(ms))
+    assert sizes == [1, 2]  # a dated incident inside the episode stays its own event
+
+
+def test_other_conflicts_lose_confidence() -> None:
+    from tocsin.extract.event_rules import rules_from_file
+
+    rules = rules_from_file(Path(__file__).resolve().parent.parent / "tocsin" / "packs" / "data" / "south-caucasus"
+                            / "events.yaml")
+    text = "In 2001 the invasion of the country began."
+    ents = [(30, 37, "Somewhere")]
+    plain = sentence_events(text, entities=ents, rules=rules)
+    foreign = sentence_events(text, entities=ents, rules=rules, core={"Armenia"})
+    own = sentence_events(text, entities=[(30, 37, "Armenia")], rules=rules, core={"Armenia"})
+    top = lambda cs: max(c["confidence"] for c in cs if c["type"] == "armed_attack")  # noqa: E731
+    assert top(foreign) < top(plain) and top(own) >= top(plain)
+
+
+def test_paragraph_date_carries_to_the_next_sentence() -> None:
+    art = _article(["On 29 August 2023 two trucks set off.", "They were stopped by roadblocks on the road."])
+    s1, s2 = art.text.split("\n\n")
+    art.sentences = [Sentence(text=s1, start=0, end=len(s1), line=7),
+                     Sentence(text=s2, start=len(s1) + 2, end=len(s1) + 2 + len(s2), line=7)]
+    blocks = [e for e in article_events(art) if e["type"] == "blockade"]
+    assert blocks and blocks[0]["date"] == "2023-08-29" and blocks[0]["date_source"] == "text"

@@ -31,11 +31,14 @@ def linked_events(store: Store) -> list[dict[str, Any]]:
     return _linked[key]
 
 
-@register("events", columns={"id": "str", "type": "str", "date": "str", "date_source": "str", "place": "str",
-                             "actor": "str", "target": "str", "fatalities": "int", "n_sources": "int",
-                             "mentions": "json"})
+EVENT_COLUMNS = {"id": "str", "type": "str", "date": "str", "date_source": "str", "place": "str", "actor": "str",
+                 "target": "str", "fatalities": "int", "n_sources": "int", "confidence": "float", "mentions": "json"}
+
+
+@register("events", columns=EVENT_COLUMNS)
 def export_events(store: Store) -> Iterator[dict[str, Any]]:
-    yield from linked_events(store)
+    for rec in linked_events(store):  # a fixed set of columns, whatever else linking records
+        yield {k: rec.get(k) for k in EVENT_COLUMNS}
 
 
 @register("events_plover")

@@ -56,6 +56,7 @@ _SUFFIXES = {
 }
 _MIN_STEM = {"cyrl": 4, "armn": 3, "turkic": 4}
 TURKIC_LANGS = {"az", "tr"}
+_WAR_WORDS = {"war", "wars", "guerre", "guerres", "война", "войны", "войне", "войну", "muharibe", "muharibesi", "savasi"}
 # Also take places the pack lacks from NER (GPE/LOC). See docs/entities.md.
 NER_PLACES = os.environ.get("TOCSIN_NER_PLACES", "1") != "0"
 
@@ -298,6 +299,8 @@ def match_text(text: str, pack: Any, language: str | None = None, in_title: bool
     out = []
     for i, j, targets in matcher.find(toks):
         t = targets[0]
+        if t.entity_type == "place" and j < len(toks) and toks[j].norm in _WAR_WORDS:
+            continue  # "the 2020 Karabakh war" names a war, not the place (wars are not entities)
         s, e = toks[i].start, toks[j - 1].end
         out.append(Mention(t.canonical, t.entity_type, t.side, s, e, text[s:e], "pack", in_title,
                            tuple(x.canonical for x in targets)))

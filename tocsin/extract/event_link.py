@@ -148,10 +148,15 @@ def link_events(mentions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             i = parent[i]
         return i
 
+    arts: dict[int, set[Any]] = {i: {_article(m)} for i, m in enumerate(ms)}
+
     def union(i: int, j: int) -> None:
         ri, rj = find(i), find(j)
-        if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)
+        # Never through a third mention either: an article's two events stay two.
+        if ri != rj and not (arts[ri] & arts[rj] and not ms[i].get("key")):
+            lo, hi = min(ri, rj), max(ri, rj)
+            parent[hi] = lo
+            arts[lo] |= arts.pop(hi)
 
     by_key: dict[tuple[str, str], int] = {}
     families: dict[str, list[int]] = {}

@@ -46,8 +46,12 @@ _TITLES = {
     "director", "chief", "commander", "leader", "member", "analyst", "researcher", "writer", "author",
     # organisation words the model glues in front of a person ("OIC Secretariat Javed ...")
     "secretariat", "ministry", "office", "council", "committee", "commission", "agency", "department",
-    "embassy", "executive",
+    "embassy", "executive", "pm", "staff", "sgt", "sergeant", "cpl", "pvt", "capt", "captain", "lieutenant",
 }
+# Acronyms the model tags ORG that are currencies or roles.
+_NOT_ORG_ACRONYMS = {"usd", "eur", "gbp", "rub", "amd", "azn", "chf", "jpy", "cny", "try", "irr", "gel", "uah",
+                     "pm", "mp", "mep", "ceo", "tv", "gdp", "ai", "covid"}
+_GENERIC_PLACES = {"city", "state", "republic", "capital", "country", "region", "province", "district", "village"}
 # A span starting with one of these is a role ("Commissioner for Human Rights"), not an org's name.
 _ROLE_HEADS = {"commissioner", "minister", "president", "ombudsman", "secretary", "ambassador", "envoy",
                "speaker", "chairman", "director", "spokesperson", "spokesman", "representative"}
@@ -62,6 +66,7 @@ _NON_ORG_HEADS = {
     "massacre", "protocol", "statement", "report", "fellow", "prize", "award", "day", "myths",
     "cathedral", "church", "monastery", "mosque", "square", "street", "avenue", "bridge", "airport",
     "corridor", "road", "highway", "doctrine", "plan", "process", "format", "initiative",
+    "ruble", "rouble", "dollar", "euro", "dram", "manat", "lira", "pound", "relations", "service",
 }
 _PARTICLES = {"von", "van", "der", "de", "bin", "bint", "al", "el", "da", "di", "la", "le", "ibn", "ben"}
 _POSSESSIVE = re.compile(r"[’'`]s?$")
@@ -107,7 +112,7 @@ def _looks_like_name(name: str, label: str) -> bool:
     toks = name.split()
     if not toks or len(toks) > (4 if label == "PERSON" else 8) or not toks[0][:1].isupper():
         return False
-    if any(ch.isdigit() for ch in name) or any(ch in name for ch in ":@/()[]|#") or "http" in name.casefold():
+    if any(ch.isdigit() for ch in name) or any(ch in name for ch in ":@/()[]|#,;") or "http" in name.casefold():
         return False
     if label == "PERSON":
         # every word of a person's name is capitalised (allowing particles: von, bin, al),
@@ -120,6 +125,8 @@ def _looks_like_name(name: str, label: str) -> bool:
             return False
         if toks[0].casefold() in _ROLE_HEADS:
             return False
+        if name.casefold() in _NOT_ORG_ACRONYMS:
+            return False
         if len(toks) == 1 and not _is_acronym(name):
             return False  # "Islam", "State", "Extraordinary": one capitalised word is rarely an org
         return toks[-1][:1].isupper()
@@ -127,7 +134,8 @@ def _looks_like_name(name: str, label: str) -> bool:
         # demonym nouns only ("Armenians", "Jews"); adjectives ("Azerbaijani") are not entities
         return len(toks) == 1 and name.endswith("s") and not name.endswith("ss") and not name.isupper()
     # places: not a compass word or a nationality adjective ("East", "Coptic")
-    if len(toks) == 1 and (name.casefold() in _COMPASS or _DEMONYM_ADJ.search(name.casefold())):
+    if len(toks) == 1 and (name.casefold() in _COMPASS | _GENERIC_PLACES or _DEMONYM_ADJ.search(name.casefold())
+                           or name.isupper() or len(name) < 4):
         return False
     return all(t[:1].isupper() for t in toks)
 
@@ -306,13 +314,17 @@ def _closest_person(name: str, people: list[str]) -> str | None:
 
 
 def _merge_later_full_names(mentions: list[Any]) -> list[Any]:
-    """A surname seen before the full name ("Pashinyan ... Nikol Pashinyan") joins the full name."""
-    from .entities import fold
+    """A shorter person name whose words end a longer one in the same article joins it
+    ("Pashinyan" ... "Nikol Pashinyan"; "Ter Stepanian" ... "Christian Ter-Stepanian")."""
+    from .entities import norm_key
 
-    fulls = [m.canonical for m in mentions if m.entity_type == "person" and " " in m.canonical]
+    people = {m.canonical: norm_key(m.canonical) for m in mentions if m.entity_type == "person"}
     for m in mentions:
-        if m.entity_type == "person" and " " not in m.canonical:
-            cands = [f for f in fulls if fold(m.canonical) in {fold(t) for t in f.split()}]
-            if cands:
-                m.canonical = cands[0]
+        if m.entity_type != "person":
+            continue
+        key = people.get(m.canonical, ())
+        longer = [c for c, k in people.items()
+                  if len(k) > len(key) > 0 and (k[-len(key):] == key or (len(key) == 1 and key[0] in k))]
+        if longer:
+            m.canonical = max(longer, key=lambda c: len(people[c]))
     return mentions
