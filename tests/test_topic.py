@@ -1,7 +1,6 @@
 """Topic classification from pack rules, on constructed articles."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

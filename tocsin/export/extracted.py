@@ -5,13 +5,16 @@ events stage stored: the same real-world event told by several outlets becomes o
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any, Iterator
 
 from ..model import content_hash
 from ..store.db import Store
 from . import register
 
-_linked: dict[int, list[dict[str, Any]]] = {}  # one linking per store per export run
+# One linking per open store, shared by the events, PLOVER and ACLED tables of one export;
+# weak keys so a closed store's result goes with it and a new store never sees a stale one.
+_linked: "weakref.WeakKeyDictionary[Store, list[dict[str, Any]]]" = weakref.WeakKeyDictionary()
 
 
 def _mentions(store: Store) -> Iterator[dict[str, Any]]:
@@ -24,11 +27,9 @@ def _mentions(store: Store) -> Iterator[dict[str, Any]]:
 def linked_events(store: Store) -> list[dict[str, Any]]:
     from ..extract.event_link import link_events
 
-    key = id(store)
-    if key not in _linked:
-        _linked.clear()
-        _linked[key] = link_events(_mentions(store))
-    return _linked[key]
+    if store not in _linked:
+        _linked[store] = link_events(_mentions(store))
+    return _linked[store]
 
 
 EVENT_COLUMNS = {"id": "str", "type": "str", "date": "str", "date_source": "str", "place": "str", "actor": "str",

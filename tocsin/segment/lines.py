@@ -33,14 +33,14 @@ MONTHS = {
     "января": 1, "февраля": 2, "марта": 3, "апреля": 4, "мая": 5, "июня": 6, "июля": 7,
     "августа": 8, "сентября": 9, "октября": 10, "ноября": 11, "декабря": 12,
 }
-_MON = "|".join(sorted(MONTHS, key=len, reverse=True))
+MONTH_PATTERN = "|".join(sorted(MONTHS, key=len, reverse=True))
 _BULLET = re.compile(r"^\s*[•·▪●◦*\-–]\s+")
 _TIME = r"(?:\d{1,2}:\d{2}(?:\s*[AaPp]\.?[Mm]\.?)?)"
 # A line that is (almost) only a date: "Dec 18 2023", "14 Dec 2023", " 10:37, 28 November 2023",
 # "Russia – May 5 2023", "2023-05-08", "May 8, 2023 11:02".
 _DATE_CORE = (
-    rf"(?:(?P<m1>{_MON})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{{4}})"
-    rf"|(?P<d2>\d{{1,2}})(?:er)?\s+(?P<m2>{_MON})\.?,?\s+(?P<y2>\d{{4}})"
+    rf"(?:(?P<m1>{MONTH_PATTERN})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{{4}})"
+    rf"|(?P<d2>\d{{1,2}})(?:er)?\s+(?P<m2>{MONTH_PATTERN})\.?,?\s+(?P<y2>\d{{4}})"
     rf"|(?P<y3>\d{{4}})-(?P<m3>\d{{2}})-(?P<d3>\d{{2}}))"
 )
 _DATE_LINE = re.compile(
@@ -51,7 +51,7 @@ _TIMESTAMP_ONLY = re.compile(rf"^(?:(?:today|yesterday|updated|published)\s+)?{_
 # Datelines opening a first paragraph: "YEREVAN, DECEMBER 14, ARMENPRESS. ...", "YEREVAN, May 5. /TASS/. ...",
 # "PASADENA—The ...", "SYDNEY: The ...", "BRUSSELS, NOVEMBER 9, ARMENPRESS."
 _PLACE = r"(?P<place>[A-Z][A-Z'’.]+(?:[ -][A-Z][A-Z'’.]+){0,3})"
-_DL_DATE = rf"(?P<md>(?:{_MON})\.?\s+\d{{1,2}}|\d{{1,2}}\s+(?:{_MON}))"
+_DL_DATE = rf"(?P<md>(?:{MONTH_PATTERN})\.?\s+\d{{1,2}}|\d{{1,2}}\s+(?:{MONTH_PATTERN}))"
 _DATELINE = [
     re.compile(rf"^{_PLACE},\s+{_DL_DATE}(?:,?\s+(?P<year>\d{{4}}))?\s*[,.]?\s*(?P<agency>/?[A-Z][A-Za-z]+/?\.?)?\s*", re.IGNORECASE),
     re.compile(rf"^{_PLACE}\s*(?:\([A-Za-z]+\))?\s*[—–]{{1,2}}\s*(?=\S)"),

@@ -10,7 +10,7 @@ from datetime import date
 from functools import lru_cache
 
 from ..model import normalise_text
-from .lines import MONTHS, _MON
+from .lines import MONTHS, MONTH_PATTERN
 
 _HONORIFICS = re.compile(r"^(?:dr|prof|mr|mrs|ms|mme|m|sir|rev|gen|col)\.?\s+", re.IGNORECASE)
 _BYLINE = re.compile(r"^(?:by|written by|par|автор)\s*:?\s*(?P<who>.*)$", re.IGNORECASE)
@@ -24,9 +24,9 @@ _LONE_NAME = re.compile(rf"^{_NAME}$")
 _PUBLISHED_IN = re.compile(r"^(?:first published (?:in|by|on)|originally published (?:in|by|on)|source:)\s*(?P<o>.+?)\.?$", re.IGNORECASE)
 _APPEARED_FIRST = re.compile(r"appeared first on\s+(?P<o>.+?)\.?$", re.IGNORECASE)
 _MENTION = re.compile(
-    rf"\b(?:(?P<m1>{_MON})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y1>(?:19|20)\d\d))?"
-    rf"|(?P<d2>\d{{1,2}})(?:er)?\s+(?P<m2>{_MON})(?:\s+(?P<y2>(?:19|20)\d\d))?"
-    rf"|(?P<m3>{_MON})\s+(?P<y3>(?:19|20)\d\d))\b",
+    rf"\b(?:(?P<m1>{MONTH_PATTERN})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y1>(?:19|20)\d\d))?"
+    rf"|(?P<d2>\d{{1,2}})(?:er)?\s+(?P<m2>{MONTH_PATTERN})(?:\s+(?P<y2>(?:19|20)\d\d))?"
+    rf"|(?P<m3>{MONTH_PATTERN})\s+(?P<y3>(?:19|20)\d\d))\b",
     re.IGNORECASE,
 )
 _WEEKDAY = re.compile(

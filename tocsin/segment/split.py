@@ -21,7 +21,7 @@ from . import meta
 from .dates import resolve_dates
 from .lines import (
     BLANK, BULLET, CHROME, DATE, PARA, SEP_END, SEP_START, SHARE, TIMESTAMP, TITLE,
-    Line, classify, is_caption, is_title_like, parse_dateline,
+    Line, classify, is_title_like, parse_dateline,
 )
 
 _CHROME_KINDS = {CHROME, SHARE, SEP_START, SEP_END}
