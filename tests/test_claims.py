@@ -185,8 +185,8 @@ def test_unattributed_quote_goes_to_the_last_speaker() -> None:
 
 
 def test_one_of_these_sources_are_singular() -> None:
-    c = one("One of these captured mercenaries later confessed that he was paid $2,000 for fighting in the war.")
-    assert c["attributed_to"] == "captured mercenary" and c["unit"] == "US dollars"
+    c = one("One of these detained fighters later confessed that he was paid $1,500 for fighting in the war.")
+    assert c["attributed_to"] == "detained fighter" and c["unit"] == "US dollars"
 
 
 # --------------------------------------------------------------------------- topic and config
