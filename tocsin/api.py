@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .config import configure, settings
+from .corpus import run_corpus_stages
 from .errors import TocsinError
 from .ingest import InputFile, expand_inputs, read_input
 from .model import Article, RawDocument
 from .pipeline import LocalRunner
+from .runners import get_runner
 from .store import SearchHit, Store
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,8 @@ class RunSummary:
     by_language: Counter = field(default_factory=Counter)
     by_outlet: Counter = field(default_factory=Counter)
     by_file: Counter = field(default_factory=Counter)
+    new_ids: list[str] = field(default_factory=list)  # ids of the articles this run added
+    corpus: dict = field(default_factory=dict)  # corpus stage name -> its summary
     seconds: float = 0.0
 
 
@@ -44,6 +48,9 @@ def run(
     db: str | None = None,
     pack: str | None = None,
     on_file: Callable[[InputFile | None, int, int], None] | None = None,
+    full_update: bool = False,
+    runner: str = "local",
+    runner_options: dict | None = None,
 ) -> RunSummary:
     """Ingest the inputs and run every registered stage over what is new; store the results.
 
@@ -55,7 +62,7 @@ def run(
         configure(pack=pack)
     t0 = time.perf_counter()
     summary = RunSummary()
-    runner = LocalRunner()
+    runner = get_runner(runner, **(runner_options or {}))
     files: list[InputFile] = []
     with open_store(db) as store:
         for item in expand_inputs(paths):
@@ -73,6 +80,8 @@ def run(
             _ingest_file(store, runner, f, summary)
         if on_file:
             on_file(None, len(files), len(files))
+        if summary.new_ids or full_update:
+            summary.corpus = run_corpus_stages(store, summary.new_ids, full=full_update)
     summary.seconds = time.perf_counter() - t0
     return summary
 
@@ -107,13 +116,13 @@ def _ingest_file(store: Store, runner: LocalRunner, f: InputFile, summary: RunSu
                 summary.by_file[f.name] += 1
                 batch.append(art)
             if len(batch) >= BATCH:
-                summary.articles_new += store.add_articles(batch)
+                summary.articles_new += store.add_articles(batch, new_ids=summary.new_ids)
                 batch = []
-        summary.articles_new += store.add_articles(batch)
+        summary.articles_new += store.add_articles(batch, new_ids=summary.new_ids)
         summary.articles_found += n
         store.finish_file(f.sha256, status="done", n_articles=n)
     except TocsinError as err:  # the file as a whole is bad; what it yielded before stays valid
-        summary.articles_new += store.add_articles(batch)
+        summary.articles_new += store.add_articles(batch, new_ids=summary.new_ids)
         summary.articles_found += n
         summary.files_failed += 1
         _fail(store, summary, err)
@@ -148,3 +157,9 @@ def briefing(out_path: str | Path, *, db: str | None = None, title: str = "tocsi
 
     with open_store(db, readonly=True) as store:
         return write_briefing(store, Path(out_path), title=title)
+
+
+def update(*, db: str | None = None, only: Iterable[str] | None = None) -> dict:
+    """Recompute every corpus stage over the whole store (after a pack or config change)."""
+    with open_store(db) as store:
+        return run_corpus_stages(store, [], full=True, only=only)

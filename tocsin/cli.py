@@ -145,6 +145,18 @@ def briefing(
     out.print(f"briefing: {p}")
 
 
+@app.command()
+def update(db: Optional[str] = DbOpt) -> None:
+    """Recompute the corpus stages (events, stories, contradictions, alerts) over the whole store."""
+    for name, summary in api.update(db=_db(db)).items():
+        out.print(f"{name}: {json.dumps(summary, default=str)}")
+
+
+from .commands import register_all  # noqa: E402  (feature commands plug in here)
+
+register_all(app)
+
+
 def main() -> None:
     try:
         app()

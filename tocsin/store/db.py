@@ -290,10 +290,11 @@ class Store:
 
     # -- articles --------------------------------------------------------------------------
 
-    def add_articles(self, articles: Iterable[Article]) -> int:
+    def add_articles(self, articles: Iterable[Article], *, new_ids: list[str] | None = None) -> int:
         """Insert articles not already stored and record every sighting; returns how many were new.
 
         All in one transaction: if anything fails (even the iterable raising), nothing is kept.
+        ``new_ids``, when given, receives the ids of the articles that were new (for corpus stages).
         """
         new = 0
         now = _now()
@@ -303,6 +304,8 @@ class Store:
                 try:
                     cur = conn.execute(_INSERT_ARTICLE, {**row, "added_at": now})
                     new += cur.rowcount
+                    if cur.rowcount and new_ids is not None:
+                        new_ids.append(row["id"])
                     conn.execute(
                         """INSERT OR IGNORE INTO sightings (article_id, source_file, source_path,
                              start_line, end_line, byte_start, byte_end, file_sha256, seen_at)
