@@ -172,4 +172,4 @@ def _manifest(store: Store, out: Path, result: dict[str, list[Path]], counts: di
 __all__ = ["EXPORTERS", "COLUMNS", "WRITERS", "register", "article_row", "export_store", "ARTICLE_COLUMNS"]
 
 # Tables contributed by later stages register themselves on import.
-from . import extracted  # noqa: E402,F401
+from . import claims_export, extracted  # noqa: E402,F401

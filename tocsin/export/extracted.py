@@ -1,4 +1,4 @@
-"""Export what the extraction stages found: events (gold format, PLOVER, ACLED) and claims.
+"""Export the events the extraction stages found: gold format, PLOVER and ACLED.
 
 Events are linked across articles here, at export time, from the per-article mentions the
 events stage stored: the same real-world event told by several outlets becomes one record.
@@ -8,7 +8,6 @@ from __future__ import annotations
 import weakref
 from typing import Any, Iterator
 
-from ..model import content_hash
 from ..store.db import Store
 from . import register
 
@@ -55,18 +54,3 @@ def export_acled(store: Store) -> Iterator[dict[str, Any]]:
     from ..extract.event_link import to_acled_rows
 
     yield from to_acled_rows(linked_events(store), current_pack())
-
-
-@register("claims", columns={"id": "str", "source_file": "str", "line": "int", "quantity": "float", "unit": "str",
-                             "what": "str", "hedge": "str", "attributed_to": "str", "quote": "str",
-                             "sentence": "str", "article_id": "str", "outlet": "str", "contradicts": "json"})
-def export_claims(store: Store) -> Iterator[dict[str, Any]]:
-    for art in store.iter_articles():
-        for c in art.annotations.get("claims") or []:
-            yield {
-                "id": content_hash(art.id, str(c.get("line")), str(c.get("start")), str(c.get("quantity"))),
-                "source_file": art.source_file, "line": c.get("line"), "quantity": c.get("quantity"),
-                "unit": c.get("unit"), "what": c.get("what"), "hedge": c.get("hedge"),
-                "attributed_to": c.get("attributed_to"), "quote": c.get("quote"), "sentence": c.get("sentence"),
-                "article_id": art.id, "outlet": art.outlet, "contradicts": c.get("contradicts") or [],
-            }
