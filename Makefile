@@ -8,7 +8,7 @@ DB     ?= tocsin.db
 OUT    ?= out
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test eval install clean
+.PHONY: demo test eval install clean stress
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: $(STAMP)
 ## Score the demo's export against the gold annotations.
 eval: demo
 	$(BIN)/tocsin eval $(OUT) $(GOLD)
+
+## Long reliability runs (10,000 fuzz cases, 20 kill -9 trials, load and web security); writes stress/report.md.
+stress: $(STAMP)
+	$(BIN)/python -m stress.run --seeds $(SEEDS)
 
 clean:
 	rm -rf $(OUT) $(DB) $(DB)-wal $(DB)-shm

@@ -33,7 +33,6 @@ class RunSummary:
     by_language: Counter = field(default_factory=Counter)
     by_outlet: Counter = field(default_factory=Counter)
     by_file: Counter = field(default_factory=Counter)
-    new_ids: list[str] = field(default_factory=list)  # ids of the articles this run added
     corpus: dict = field(default_factory=dict)  # corpus stage name -> its summary
     seconds: float = 0.0
 
@@ -80,8 +79,12 @@ def run(
             _ingest_file(store, runner, f, summary)
         if on_file:
             on_file(None, len(files), len(files))
-        if summary.new_ids or full_update:
-            summary.corpus = run_corpus_stages(store, summary.new_ids, full=full_update)
+        # Corpus work is queued in the store with the articles, so work a killed run left
+        # undone is picked up here too, not only what this run added.
+        pending = store.corpus_queue()
+        if pending or full_update:
+            summary.corpus = run_corpus_stages(store, pending, full=full_update)
+            store.clear_corpus_queue(pending)
     summary.seconds = time.perf_counter() - t0
     return summary
 
@@ -116,13 +119,13 @@ def _ingest_file(store: Store, runner: LocalRunner, f: InputFile, summary: RunSu
                 summary.by_file[f.name] += 1
                 batch.append(art)
             if len(batch) >= BATCH:
-                summary.articles_new += store.add_articles(batch, new_ids=summary.new_ids)
+                summary.articles_new += store.add_articles(batch)
                 batch = []
-        summary.articles_new += store.add_articles(batch, new_ids=summary.new_ids)
+        summary.articles_new += store.add_articles(batch)
         summary.articles_found += n
         store.finish_file(f.sha256, status="done", n_articles=n)
     except TocsinError as err:  # the file as a whole is bad; what it yielded before stays valid
-        summary.articles_new += store.add_articles(batch, new_ids=summary.new_ids)
+        summary.articles_new += store.add_articles(batch)
         summary.articles_found += n
         summary.files_failed += 1
         _fail(store, summary, err)
@@ -162,4 +165,8 @@ def briefing(out_path: str | Path, *, db: str | None = None, title: str = "tocsi
 def update(*, db: str | None = None, only: Iterable[str] | None = None) -> dict:
     """Recompute every corpus stage over the whole store (after a pack or config change)."""
     with open_store(db) as store:
-        return run_corpus_stages(store, [], full=True, only=only)
+        pending = store.corpus_queue()
+        result = run_corpus_stages(store, pending, full=True, only=only)
+        if only is None:
+            store.clear_corpus_queue(pending)
+        return result

@@ -1,7 +1,8 @@
 """Export the events the extraction stages found: gold format, PLOVER and ACLED.
 
-Events are linked across articles here, at export time, from the per-article mentions the
-events stage stored: the same real-world event told by several outlets becomes one record.
+Events come from the store's ``events`` / ``event_mentions`` tables, which the "events" corpus
+stage (extract/event_store.py) fills after every ingest. A store whose tables are still empty
+(made before that stage existed, or opened read-only) is linked here in memory instead.
 """
 from __future__ import annotations
 
@@ -11,23 +12,25 @@ from typing import Any, Iterator
 from ..store.db import Store
 from . import register
 
-# One linking per open store, shared by the events, PLOVER and ACLED tables of one export;
+# One read per open store, shared by the events, PLOVER and ACLED tables of one export;
 # weak keys so a closed store's result goes with it and a new store never sees a stale one.
 _linked: "weakref.WeakKeyDictionary[Store, list[dict[str, Any]]]" = weakref.WeakKeyDictionary()
 
 
-def _mentions(store: Store) -> Iterator[dict[str, Any]]:
-    for art in store.iter_articles():
-        for ev in art.annotations.get("events") or []:
-            yield {**ev, "source_file": art.source_file, "outlet": art.outlet, "article_id": art.id,
-                   "article_date": art.date}
+def _in_memory(store: Store) -> list[dict[str, Any]]:
+    from ..extract.event_link import group_mentions, record
+    from ..extract.event_store import collect_mentions
+
+    ms = collect_mentions(store, full=True)
+    return [record([ms[i] for i in g]) for g in group_mentions(ms)]
 
 
 def linked_events(store: Store) -> list[dict[str, Any]]:
-    from ..extract.event_link import link_events
+    from ..extract.event_store import list_events
 
     if store not in _linked:
-        _linked[store] = link_events(_mentions(store))
+        stored = list_events(store, limit=None, mentions=True)
+        _linked[store] = stored if stored else _in_memory(store)
     return _linked[store]
 
 

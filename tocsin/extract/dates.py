@@ -247,6 +247,33 @@ def find_dates(sentence: str, ref: str | None, language: str = "en") -> list[tup
                 taken.append((s, e))
                 out.append((s, e, iso))
     out.sort()
+    return _ranges(sentence, out)
+
+
+_RANGE_SEP = re.compile(r"^\s*(?:to|until|till|through|and|-|–|—|au|jusqu'au|по|до|и)\s*$", re.IGNORECASE)
+_OF = re.compile(r"^\s*(?:of|,)?\s*$", re.IGNORECASE)
+
+
+def _ranges(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Read pairs of dates as one statement: "September 27 to November 10, 2020" gives the first
+    date the second's stated year (not the reference year), and "April 23 of this year" is one
+    date, not a day plus a separate vaguer year."""
+    out = list(found)
+    i = 0
+    while i + 1 < len(out):
+        (s1, e1, a), (s2, e2, b) = out[i], out[i + 1]
+        gap = text[e1:s2]
+        a_yearless = not re.search(r"\d{4}", text[s1:e1])
+        if a_yearless and len(a) == 10 and len(b) == 4 and _OF.match(gap) and not re.search(r"\d", text[s2:e2]):
+            out[i] = (s1, e2, b + a[4:])  # "April 23 of this year": the day, in the year named after it
+            del out[i + 1]
+            continue
+        if a_yearless and len(a) >= 7 and len(b) >= 7 and _RANGE_SEP.match(gap) and re.search(r"\d{4}", text[s2:e2]):
+            year = b[:4]
+            if a[5:7] > b[5:7]:  # "December 28 to January 3, 2021": the range crosses a new year
+                year = str(int(year) - 1)
+            out[i] = (s1, e1, year + a[4:])
+        i += 1
     return out
 
 

@@ -140,6 +140,11 @@ def link_events(mentions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     within their type family and merged transitively.
     """
     ms = list(mentions)
+    return [_record([ms[i] for i in g]) for g in group_mentions(ms)]
+
+
+def group_mentions(ms: list[dict[str, Any]]) -> list[list[int]]:
+    """Indices of ``ms`` grouped into events (what link_events builds its records from)."""
     parent = list(range(len(ms)))
 
     def find(i: int) -> int:
@@ -173,10 +178,10 @@ def link_events(mentions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             if same_event(ms[j], m):
                 union(j, i)
         families.setdefault(fam, []).append(i)
-    groups: dict[int, list[dict[str, Any]]] = {}
-    for i, m in enumerate(ms):
-        groups.setdefault(find(i), []).append(m)
-    return [_record(g) for _, g in sorted(groups.items())]
+    groups: dict[int, list[int]] = {}
+    for i in range(len(ms)):
+        groups.setdefault(find(i), []).append(i)
+    return [g for _, g in sorted(groups.items())]
 
 
 def _vote(values: Iterable[Any]) -> Any:
@@ -185,6 +190,11 @@ def _vote(values: Iterable[Any]) -> Any:
         if v is not None:
             counts[v] = counts.get(v, 0) + 1
     return max(counts, key=lambda k: counts[k]) if counts else None
+
+
+def record(ms: list[dict[str, Any]]) -> dict[str, Any]:
+    """The event record of one group of mentions (gold-format fields plus key, n_sources)."""
+    return _record(ms)
 
 
 def _record(ms: list[dict[str, Any]]) -> dict[str, Any]:

@@ -255,7 +255,7 @@ def sentence_events(text: str, *, language: str = "en", ref: str | None = None,
                 if date is None and context_date and not dates:
                     # "On 29 August trucks set off. They met roadblocks": the paragraph's date holds.
                     date, source = context_date, "text"
-                if d and not re.search(r"\d{4}", text[d[0]:d[1]]):
+                if d and not re.search(r"\d", text[d[0]:d[1]]):  # "April 23" is stated; "yesterday" is deduced
                     source = "pubdate"
                 named = named or _named_for(text, lang, etype, place, date, rules, cs)
                 if foreign and named is None:

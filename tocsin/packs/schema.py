@@ -302,7 +302,8 @@ def parse_framing(doc: Any, ctx: Ctx) -> dict[str, list[FramingTerm]]:
         return {}
     if not isinstance(doc, dict) or not isinstance(doc.get("framing"), dict):
         raise ctx.fail(line_of(doc) or 1, "top level must be a mapping with key 'framing' mapping each side to a list of terms")
-    _no_unknown(ctx, doc, {"framing"}, "section")
+    # `perspective:` holds the perspective stage's thresholds (validated by tocsin.compare.perspective)
+    _no_unknown(ctx, doc, {"framing", "perspective"}, "section")
     framing = doc["framing"]
     out: dict[str, list[FramingTerm]] = {}
     for side, terms in framing.items():

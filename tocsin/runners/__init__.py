@@ -16,7 +16,8 @@ RUNNERS = ("local", "process", "ray")
 def get_runner(name: str = "local", **options: Any):
     """The runner called ``name``; options (workers, ray_address, ...) go to its constructor."""
     if name == "local":
-        return LocalRunner()
+        # Only a stage subset applies here (the bench's store fill); workers are for pools.
+        return LocalRunner(options.get("stages"))
     if name == "process":
         from .process import ProcessRunner
 

@@ -304,8 +304,10 @@ class Store:
                 try:
                     cur = conn.execute(_INSERT_ARTICLE, {**row, "added_at": now})
                     new += cur.rowcount
-                    if cur.rowcount and new_ids is not None:
-                        new_ids.append(row["id"])
+                    if cur.rowcount:
+                        conn.execute("INSERT OR IGNORE INTO corpus_queue (article_id) VALUES (?)", (row["id"],))
+                        if new_ids is not None:
+                            new_ids.append(row["id"])
                     conn.execute(
                         """INSERT OR IGNORE INTO sightings (article_id, source_file, source_path,
                              start_line, end_line, byte_start, byte_end, file_sha256, seen_at)
@@ -317,6 +319,14 @@ class Store:
                     raise TocsinError("E200", f"cannot store article: {e}", file=art.source_file,
                                       line=art.start_line) from None
         return new
+
+    def corpus_queue(self) -> list[str]:
+        """Ids of articles whose corpus stages have not run yet (in insertion order)."""
+        return [r[0] for r in self.query("SELECT article_id FROM corpus_queue ORDER BY rowid")]
+
+    def clear_corpus_queue(self, article_ids: Iterable[str]) -> None:
+        with self.transaction() as conn:
+            conn.executemany("DELETE FROM corpus_queue WHERE article_id = ?", [(i,) for i in article_ids])
 
     def get_article(self, article_id: str) -> Article | None:
         rows = self.query(f"SELECT {_SELECT_COLS} FROM articles WHERE id = ?", (article_id,))

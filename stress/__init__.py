@@ -1,0 +1,1 @@
+"""Long-running reliability checks (`make stress`); short forms run in `make test`."""

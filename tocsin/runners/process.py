@@ -1,0 +1,126 @@
+"""A process-pool runner: the registered stages over documents in N worker processes.
+
+Spawn-safe (no reliance on fork): each worker is started with the parent's Settings and loads
+the stages (and their models) once in its initializer. Documents are submitted with a bound on
+work in flight, and results are yielded in input order, so memory stays flat however long the
+input and the store's single writer sees the same sequence the local runner would give.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import weakref
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import asdict
+from typing import Any, Iterable, Iterator
+
+from ..config import Settings, configure, settings
+from ..errors import TocsinError
+from ..model import Article, RawDocument
+
+log = logging.getLogger(__name__)
+
+Result = "list[Article] | TocsinError"
+
+# Worker-process state: the ordered stages, loaded once by _init.
+_STAGES: list[Any] | None = None
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def load_stages(cfg: Settings | dict | None, stage_names: Iterable[str] | None) -> list[Any]:
+    """Apply the parent's settings in this process and return the ordered stages (models warm)."""
+    if cfg is not None:
+        configure(**(asdict(cfg) if isinstance(cfg, Settings) else cfg))
+    from ..pipeline import load_default_stages
+
+    return load_default_stages().ordered(list(stage_names) if stage_names is not None else None)
+
+
+def run_one(stages: list[Any], doc: RawDocument) -> list[Article] | tuple:
+    """process_document with failures turned into a picklable tuple (TocsinError is not)."""
+    from ..pipeline import process_document
+
+    try:
+        return process_document(doc, stages)
+    except TocsinError as e:
+        return ("error", e.code, e.message, e.file, e.line, e.hint)
+    except Exception as e:  # a stage bug must not end the run: report it per document
+        log.exception("stage failed on %s", doc.source_path)
+        return ("error", "E500", f"{type(e).__name__}: {e}", doc.source_file, doc.line_start, None)
+
+
+def as_result(value: Any) -> list[Article] | TocsinError:
+    if isinstance(value, tuple) and value and value[0] == "error":
+        _, code, message, file, line, hint = value
+        return TocsinError(code, message, file=file, line=line, hint=hint)
+    return value
+
+
+def _init(cfg: Settings, stage_names: list[str] | None) -> None:
+    global _STAGES
+    _STAGES = load_stages(cfg, stage_names)
+
+
+def _work(doc: RawDocument) -> list[Article] | tuple:
+    assert _STAGES is not None, "worker not initialised"
+    return run_one(_STAGES, doc)
+
+
+class ProcessRunner:
+    """Runs the stages in ``workers`` spawned processes; yields (doc, result) in input order."""
+
+    name = "process"
+
+    def __init__(self, workers: int | None = None, stages: Iterable[str] | None = None,
+                 max_in_flight: int | None = None, **_: Any) -> None:
+        self.workers = int(workers or default_workers())
+        if self.workers < 1:
+            raise TocsinError("E301", f"workers must be >= 1, not {workers}")
+        self.stage_names = list(stages) if stages is not None else None
+        # Enough queued work to keep every worker busy while the parent writes, no more.
+        self.max_in_flight = int(max_in_flight or self.workers * 4)
+
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        # One pool for the runner's life: api.run calls run() once per input file, and
+        # spawning workers (and loading models) per file would cost seconds each time.
+        if self._pool is None:
+            ctx = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init,
+                                             initargs=(settings(), self.stage_names))
+            weakref.finalize(self, self._pool.shutdown, wait=True, cancel_futures=True)
+        return self._pool
+
+    def run(self, docs: Iterable[RawDocument]) -> Iterator[tuple[RawDocument, list[Article] | TocsinError]]:
+        pool = self._get_pool()
+        pending: deque[tuple[RawDocument, Future]] = deque()
+        try:
+            for doc in docs:
+                pending.append((doc, pool.submit(_work, doc)))
+                if len(pending) >= self.max_in_flight:
+                    d, fut = pending.popleft()
+                    yield d, as_result(fut.result())
+            while pending:
+                d, fut = pending.popleft()
+                yield d, as_result(fut.result())
+        finally:
+            for _, fut in pending:  # the consumer stopped early: drop queued work
+                fut.cancel()
+
+    def close(self) -> None:
+        """Stop the workers (also done when the runner is garbage-collected)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> "ProcessRunner":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
