@@ -32,12 +32,6 @@ def art(n: int, **kw) -> Article:
     return Article(**fields)
 
 
-@pytest.fixture()
-def store(tmp_path: Path):
-    with Store(tmp_path / "e.db") as s:
-        yield s
-
-
 def test_articles_rows_carry_gold_fields(store, tmp_path):
     a = art(1, annotations={"entities": [{"name": "Goris", "type": "place"}, "Lachin corridor", {"type": "x"}],
                             "topic": "armenia-azerbaijan", "perspective": {"label": "neutral", "score": 0.6}},

@@ -1,7 +1,6 @@
 """Search: query language, ranking, FTS sync, filters, diacritics, hostile input."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,12 +19,6 @@ def art(title: str | None, text: str, **kw) -> Article:
                   title=title, text=text, language="en", outlet="Example Wire", date="2023-09-20", start_line=1)
     fields.update(kw)
     return Article(**fields)
-
-
-@pytest.fixture()
-def store(tmp_path: Path):
-    with Store(tmp_path / "s.db") as s:
-        yield s
 
 
 def ids(hits) -> list[str]:

@@ -30,12 +30,6 @@ def make_article(n: int, *, source_file: str = "digest.txt", start_line=_AUTO, *
     return Article(**fields)
 
 
-@pytest.fixture()
-def store(tmp_path: Path):
-    with Store(tmp_path / "t.db") as s:
-        yield s
-
-
 def test_fresh_store_is_migrated_and_in_wal(tmp_path):
     with Store(tmp_path / "new" / "t.db") as s:
         assert s.schema_version() == migrations()[-1][0]
