@@ -130,3 +130,26 @@ def test_feedparser_date_strings_when_available() -> None:
     if checked == 0:
         pytest.skip("no comparable cases")
     assert agree / checked >= 0.8
+
+
+# ---- date pairs and bare months (added with the events store)
+from tocsin.extract.dates import find_dates as _fd  # noqa: E402
+
+
+def test_range_gives_the_first_date_the_stated_year() -> None:
+    got = [iso for _, _, iso in _fd("fighting lasted from March 3 to April 20, 2016 in the hills", "2023-08-01")]
+    assert got == ["2016-03-03", "2016-04-20"]
+    got = [iso for _, _, iso in _fd("closed from December 28 to January 3, 2021", "2023-08-01")]
+    assert got[0] == "2020-12-28"
+
+
+def test_day_of_this_year_is_one_date() -> None:
+    got = _fd("On May 2 of this year, a road was closed.", "2023-08-01")
+    assert [iso for _, _, iso in got] == ["2023-05-02"]
+
+
+def test_bare_month_after_a_preposition() -> None:
+    assert [iso for *_, iso in _fd("talks resumed in June, officials said", "2023-08-01")] == ["2023-06"]
+    assert [iso for *_, iso in _fd("talks resumed in November", "2023-08-01")] == ["2022-11"]
+    assert _fd("the convoy may in may be late", "2023-08-01") == []
+    assert _fd("talks resumed in June", None) == []

@@ -31,8 +31,13 @@ def run(
     paths: list[str] = typer.Argument(..., help="Files, folders or globs: digests, HTML, feeds, WARC, JSONL, gzip."),
     db: Optional[str] = DbOpt,
     pack: Optional[str] = typer.Option(None, "--pack", envvar="TOCSIN_PACK", help="Conflict pack name or folder."),
+    runner: str = typer.Option("local", "--runner", envvar="TOCSIN_RUNNER", help="local, process or ray."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Worker processes/actors (default: CPUs)."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", envvar="RAY_ADDRESS",
+                                              help="Join an existing Ray cluster (e.g. auto, ray://head:10001)."),
 ) -> None:
     """Ingest inputs and run every pipeline stage over what is new (the main job)."""
+    options = {"workers": workers, "ray_address": ray_address} if runner != "local" else {}
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as bar:
         task = bar.add_task("reading", total=None)
@@ -40,7 +45,7 @@ def run(
         def on_file(f, i, n):
             bar.update(task, total=n, completed=i, description=f"reading {f.name}" if f else "done")
 
-        summary = api.run(paths, db=_db(db), pack=pack, on_file=on_file)
+        summary = api.run(paths, db=_db(db), pack=pack, on_file=on_file, runner=runner, runner_options=options)
     _print_summary(summary, _db(db))
     if summary.files_seen == 0 and summary.errors:
         raise typer.Exit(1)

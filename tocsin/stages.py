@@ -4,5 +4,5 @@ Order of execution comes from each stage's declared needs/adds and order, not fr
 """
 from __future__ import annotations
 
-from .extract import claims, entities, events, topic  # noqa: F401
+from .extract import claims, entities, event_store, events, topic  # noqa: F401
 from .segment import lang, sentences, split  # noqa: F401

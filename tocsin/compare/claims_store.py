@@ -14,10 +14,8 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
-from ..errors import TocsinError
 from ..extract.claims_config import bounded, validate_claims
 
 # Time units become days so "8 months" and "240 days" are one quantity.
@@ -46,6 +44,9 @@ def _validate(doc: Any, ctx: Any) -> dict[str, Any]:
     for name, cat in (comp.get("categories") or {}).items():
         if not isinstance(cat, dict) or not isinstance(cat.get("words"), list):
             raise ctx.fail(line_of(comp["categories"], name), f"category '{name}' needs a list of 'words'")
+    for key in ("no_contradiction", "broad_places"):
+        if not isinstance(comp.get(key) or [], list):
+            raise ctx.fail(line_of(comp, key), f"compare '{key}' must be a list")
     for key in ("groups", "peoples"):
         for name, words in (comp.get(key) or {}).items():
             if not isinstance(words, list):
@@ -81,6 +82,7 @@ class CompareConfig:
     groups: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
     peoples: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
     no_contradiction: set[str] = field(default_factory=set)
+    broad_places: set[str] = field(default_factory=set)
 
     def category(self, name: str | None) -> Category | None:
         return next((c for c in self.categories if c.name == name), None)
@@ -101,21 +103,26 @@ def compile_config(raw: dict[str, Any] | None) -> CompareConfig:
     cfg.groups = [(str(k), bounded([str(w) for w in v])) for k, v in (raw.get("groups") or {}).items()]
     cfg.peoples = [(str(k), bounded([str(w) for w in v])) for k, v in (raw.get("peoples") or {}).items()]
     cfg.no_contradiction = {str(x) for x in raw.get("no_contradiction") or []}
+    cfg.broad_places = {str(x) for x in raw.get("broad_places") or []}
     return cfg
 
 
-@lru_cache(maxsize=8)
-def _config_for(pack_key: str, pack: Any) -> CompareConfig:
-    try:
-        section = pack.section("claims") or {}
-    except TocsinError:
-        raise
-    return compile_config(section.get("compare"))
+# Packs are reloaded as new objects when their files change, so the cache keys on the object
+# (kept alive in the value so its id cannot be reused by another pack).
+_CACHE: dict[int, tuple[Any, CompareConfig]] = {}
 
 
 def compare_config(pack: Any) -> CompareConfig:
-    """The compiled ``compare`` rules of a pack object (cached per pack)."""
-    return _config_for(str(getattr(pack, "path", id(pack))), pack)
+    """The compiled ``compare`` rules of a pack object (cached per pack object)."""
+    hit = _CACHE.get(id(pack))
+    if hit is not None and hit[0] is pack:
+        return hit[1]
+    section = pack.section("claims") or {} if pack is not None else {}
+    cfg = compile_config(section.get("compare") if isinstance(section, dict) else None)
+    if len(_CACHE) > 8:
+        _CACHE.clear()
+    _CACHE[id(pack)] = (pack, cfg)
+    return cfg
 
 
 def unit_class(unit: str | None) -> tuple[str, float]:
@@ -239,7 +246,8 @@ def normalise_what(claim: dict[str, Any], cfg: CompareConfig, pack: Any = None,
         try:
             from ..extract.entities import match_text
 
-            places = sorted({m.canonical for m in match_text(text, pack, language) if m.entity_type == "place"})
+            places = sorted({m.canonical for m in match_text(text, pack, language)
+                             if m.entity_type == "place" and m.canonical not in cfg.broad_places})
         except Exception:  # a pack without a gazetteer leaves places empty, not the run broken
             places = []
     years = sorted({int(y) for y in YEAR_RE.findall(text)})

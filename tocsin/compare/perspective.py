@@ -29,7 +29,7 @@ _DEFAULTS: dict[str, Any] = {
     "conflict_topics": None,  # None = the first topic label of pack.yaml
     "neutral": "neutral",
     "outlet_prior": 1.0, "min_score": 2.5, "margin": 1.5, "min_share": 0.65, "neutral_factor": 1.0,
-    "quoted_factor": 0.2, "scare_factor": 0.75, "distance_weight": 1.0, "speaker_weight": 0.25,
+    "quoted_factor": 0.2, "quoted_cap": 1.0, "scare_factor": 0.75, "distance_weight": 1.0, "speaker_weight": 0.25,
     "place_name_weight": 1.5, "common_name_weight": 0.3, "repeat_decay": 0.5, "title_factor": 1.5,
     "scare_max_words": 4,
     "speech_verbs": ["said", "says", "told", "stated", "states", "declared", "added", "noted", "stressed",
@@ -161,7 +161,7 @@ def analyzer(pack: Any) -> _Analyzer:
 
 # ----------------------------------------------------------------------------- quotes
 
-_PAIRS = {"“": "”", "«": "»", "„": "“", '"': '"', "‘": "’"}
+_PAIRS = {"“": "”", "«": "»", "„": "“", '"': '"', "‘": "’", "'": "'"}
 
 
 @dataclass
@@ -190,22 +190,28 @@ def speaker_side(an: _Analyzer, phrase: str) -> str | None:
 def find_quotes(an: _Analyzer, text: str, sentences: list[tuple[int, int]]) -> list[Quote]:
     """Quoted and reported-speech spans of ``text``, each with its speaker when one is named."""
     st = an.settings
-    verbs = _alternation(list(st.speech_verbs) + list(st.distance_verbs) + ["according to"])
+    # verbs that introduce speech; "so-called"/"allegedly" qualify words, they introduce no speaker
+    saying = [v for v in st.distance_verbs if not v.endswith("ly") and not _SO_CALLED.fullmatch(v + " ")]
+    verbs = _alternation(list(st.speech_verbs) + saying + ["according to"])
     verb_re = re.compile(rf"(?<!\w)({verbs})(?!\w)", re.IGNORECASE)
     quotes: list[Quote] = []
     i = 0
     while i < len(text):
         close = _PAIRS.get(text[i])
-        if close is None or (text[i] == "‘" and i > 0 and text[i - 1].isalnum()):
+        if text[i] in "'‘" and i > 0 and text[i - 1].isalnum():
+            close = None  # an apostrophe (Azerbaijan's), not a quotation
+        if close is None:
             i += 1
             continue
         j = text.find(close, i + 1)
+        while close == "'" and 0 <= j < len(text) - 1 and text[j + 1].isalnum():
+            j = text.find(close, j + 1)  # skip apostrophes inside the quotation
         nl = text.find("\n", i + 1)
-        if j < 0 or (0 <= nl < j and text[i] in "\"‘"):
+        if j < 0 or (0 <= nl < j and text[i] in "\"‘'"):
             j = nl if nl >= 0 else len(text)  # an unclosed quote runs to the paragraph end
         inner = text[i + 1:j]
         words = len(inner.split())
-        if text[i] == "‘" and words < 4:  # short single quotes are usually apostrophes
+        if (text[i] == "‘" and words < 4) or (text[i] == "'" and j >= len(text)):  # apostrophes, not quotes
             i += 1
             continue
         around = text[max(0, i - 120):i] + " " + text[j + 1:j + 120]
@@ -299,7 +305,10 @@ def text_evidence(an: _Analyzer, text: str, sentences: list[tuple[int, int]], fa
             elif q.side is not None:
                 # another voice's words: weakly toward the speaker's camp, never the article's
                 add(phrase, q.side, s, e, w * num["quoted_factor"], True, "quoted-term")
+    speech = [q for q in quotes if q.kind == "speech"]
     for q in quotes:
+        if q.kind == "reported" and any(q.start <= o.start < q.end or o.start <= q.start < o.end for o in speech):
+            continue  # the same statement, already counted as a quotation
         if q.kind != "scare" and q.side is not None:
             add(q.speaker or "", q.side, q.start, q.end, num["speaker_weight"], True, "quotes-speaker")
     verbs = _alternation([v for v in st.distance_verbs if not _SO_CALLED.fullmatch(v + " ")])
@@ -322,9 +331,13 @@ def score(an: _Analyzer, evidence: list[dict[str, Any]]) -> dict[str, float]:
     for ev in evidence:
         by_key.setdefault((ev["side"], surface_key(ev["phrase"]) + ev["kind"]), []).append(ev["weight"])
     scores = {s: 0.0 for s in an.pack.sides}
-    for (side, _), ws in by_key.items():
-        scores[side] += sum(w * decay ** i for i, w in enumerate(sorted(ws, reverse=True)))
-    return scores
+    quoted = {s: 0.0 for s in an.pack.sides}
+    for (side, key), ws in by_key.items():
+        total = sum(w * decay ** i for i, w in enumerate(sorted(ws, reverse=True)))
+        (quoted if key.endswith(("quoted-term", "quotes-speaker")) else scores)[side] += total
+    # others' words alone never make an article partisan: capped, they only add to own-voice evidence
+    cap = an.settings.num["quoted_cap"]
+    return {s: scores[s] + min(quoted[s], cap) for s in scores}
 
 
 def decide(an: _Analyzer, scores: dict[str, float]) -> tuple[str, float]:

@@ -64,6 +64,8 @@ _AGO: dict[str, tuple[str, dict[str, str], str]] = {
                                          "года": "y", "лет": "y"}, ""),
 }
 _LAST_MONTH_WORD = {"en": r"(?:last|this past)\s+", "fr": None, "ru": r"в\s+прошлом\s+"}
+_IN_MONTH = {"en": r"in|since|by|until|from|through|early|late|mid-?|end of|beginning of",
+             "fr": r"en|depuis|début|fin|mi-?|jusqu'en"}
 _LAST_WEEKDAY = {"en": r"(?:on\s+|last\s+|this\s+past\s+)?", "fr": r"(?:ce\s+|le\s+|dernier\s+)?", "ru": r"(?:в\s+|во\s+)?"}
 
 _YEAR = r"(?:1[89]\d\d|20\d\d)"
@@ -132,6 +134,8 @@ def _patterns(language: str) -> list[tuple[str, re.Pattern[str]]]:
         ("ago", rf"\b{ago}\b" if lang != "fr" else rf"\b{ago}\b"),
         ("rel", rf"(?<!\w)(?:{rel})(?!\w)"),
         ("lastmonth", rf"\b{_LAST_MONTH_WORD[lang] or '(?!x)x'}({months})\b"),
+        # "talks resumed in June", "depuis juillet": a month without year, told as a time.
+        ("inmonth", rf"(?<!\w)(?:{_IN_MONTH.get(lang) or '(?!x)x'})\s+({months})\b(?![.,]?\s*\d)"),
         ("weekday", rf"(?<!\w){_LAST_WEEKDAY[lang]}({wd})(?!\w)"),
         ("year", rf"(?<![\d\-/.,])({_YEAR})(?:s|’s|'s)?(?![\d\-/%])"),
     ]
@@ -179,6 +183,15 @@ def _resolve(kind: str, m: re.Match[str], ref: date | None, prec: int, language:
         if prec >= 2 and (mo, int(day)) > (ref.month, ref.day if prec == 3 else 31):
             y -= 1
         return _iso(y, mo, int(day))
+    if kind == "inmonth":
+        word = g[0]
+        if language == "en" and word[:1].islower():
+            return None  # "in may": English months are capitalised; lower case is the verb
+        mo = _month_num(word, language)
+        if mo is None:
+            return None
+        # The latest such month not after the article date.
+        return _iso(ref.year - 1 if prec >= 2 and mo > ref.month else ref.year, mo)
     if kind == "lastmonth":
         mo = _month_num(g[0], language)
         if mo is None:

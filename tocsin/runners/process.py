@@ -78,7 +78,7 @@ class ProcessRunner:
 
     def __init__(self, workers: int | None = None, stages: Iterable[str] | None = None,
                  max_in_flight: int | None = None, **_: Any) -> None:
-        self.workers = int(workers or default_workers())
+        self.workers = int(default_workers() if workers is None else workers)
         if self.workers < 1:
             raise TocsinError("E301", f"workers must be >= 1, not {workers}")
         self.stage_names = list(stages) if stages is not None else None

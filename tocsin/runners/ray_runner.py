@@ -44,7 +44,7 @@ class RayRunner:
 
     def __init__(self, workers: int | None = None, ray_address: str | None = None,
                  stages: Iterable[str] | None = None, max_in_flight: int | None = None, **_: Any) -> None:
-        self.workers = int(workers or default_workers())
+        self.workers = int(default_workers() if workers is None else workers)
         if self.workers < 1:
             raise TocsinError("E301", f"workers must be >= 1, not {workers}")
         self.address = ray_address

@@ -51,10 +51,11 @@ def search(store: Store, query: str = "", *, limit: int = 20, offset: int = 0,
     if ranked:
         cols += (f", -bm25(articles_fts, {q.TITLE_WEIGHT}, {q.TEXT_WEIGHT}) AS score, "
                  f"snippet(articles_fts, 1, char(1), char(2), '…', {q.SNIPPET_TOKENS}) AS snip, "
+                 f"snippet(articles_fts, 0, char(1), char(2), '…', {q.SNIPPET_TOKENS}) AS tsnip, "
                  "instr(a.text, char(1)) + instr(a.text, char(2)) AS marked")
         order = f" ORDER BY bm25(articles_fts, {q.TITLE_WEIGHT}, {q.TEXT_WEIGHT}), a.pk"
     else:
-        cols += ", 0.0 AS score, substr(a.text, 1, 400) AS snip, 0 AS marked"
+        cols += ", 0.0 AS score, substr(a.text, 1, 400) AS snip, '' AS tsnip, 0 AS marked"
         order = " ORDER BY a.date_lo DESC NULLS LAST, a.pk"
     rows = store.query("SELECT " + cols + base + order + " LIMIT ? OFFSET ?", (*params, limit, offset))
     total = store.query("SELECT count(*)" + base, params)[0][0]
@@ -63,6 +64,8 @@ def search(store: Store, query: str = "", *, limit: int = 20, offset: int = 0,
     for r in rows:
         if ranked and not r["marked"]:
             text, spans = q.split_markers(r["snip"] or "")
+            if not spans and "\x01" in (r["tsnip"] or ""):  # matched in the title only
+                text, spans = q.split_markers(r["tsnip"])
         else:
             text, spans = q._trim((r["snip"] or "").replace("\x01", "").replace("\x02", "")), []
         items.append({

@@ -92,9 +92,18 @@ def _validate(doc: Any, ctx: Ctx) -> dict[str, Any]:
     """Check indicators.yaml; errors name the file and line. Returns plain data."""
     if not isinstance(doc, dict):
         raise ctx.fail(None, "indicators.yaml must be a mapping")
-    rfs = doc.get("risk_factors") or {}
-    stanton = list(doc.get("stanton") or [])
-    inds = doc.get("indicators")
+    base: dict[str, Any] = {}
+    if doc.get("extends"):
+        # Reuse another pack's risk factors, Stanton stages and indicators; ours override.
+        from ..packs import load_pack
+
+        try:
+            base = load_pack(str(doc["extends"])).section("indicators") or {}
+        except TocsinError as e:
+            raise ctx.fail(line_of(doc, "extends"), f"cannot extend {doc['extends']!r}: {e.message}") from None
+    rfs = doc.get("risk_factors") or base.get("risk_factors") or {}
+    stanton = list(doc.get("stanton") or base.get("stanton") or [])
+    inds = {**(base.get("indicators") or {}), **(doc.get("indicators") or {})}
     if not isinstance(inds, dict) or not inds:
         raise ctx.fail(line_of(doc, "indicators"), "needs an `indicators` mapping")
     for iid, node in inds.items():
@@ -117,7 +126,11 @@ def _validate(doc: Any, ctx: Ctx) -> dict[str, Any]:
     known = set(inds)
     for i, rule in enumerate(doc.get("rules") or []):
         _check_rule(rule, known, ctx, line_of(doc["rules"], i) if isinstance(doc["rules"], list) else None)
-    return to_plain(doc)
+    out = {k: v for k, v in base.items() if k not in ("groups", "areas", "default_group")}
+    out.update(to_plain(doc))
+    out.update({"risk_factors": to_plain(rfs), "stanton": stanton, "indicators": to_plain(inds)})
+    out.pop("extends", None)
+    return out
 
 
 def _check_rule(rule: Any, known: set[str], ctx: Ctx | None, line: int | None = None) -> None:
@@ -201,14 +214,18 @@ def _area_index(pack: Any, areas: dict[str, list[str]]) -> dict[str, str]:
 
 
 def day_of(iso: str | None) -> str | None:
-    """A day for a series: YYYY-MM-DD as is, YYYY-MM as its first day; a bare year is too coarse."""
+    """A day for a series: YYYY-MM-DD as is; YYYY-MM as the month's LAST day, because what is
+    dated only to a month may have been known only at its end (an early date would fake lead
+    time in a replay); a bare year is too coarse to place."""
     if not iso or len(iso) < 7:
         return None
     try:
-        d = date(int(iso[:4]), int(iso[5:7]), int(iso[8:10]) if len(iso) >= 10 else 1)
+        y, m = int(iso[:4]), int(iso[5:7])
+        if len(iso) >= 10:
+            return date(y, m, int(iso[8:10])).isoformat()
+        return (date(y + m // 12, m % 12 + 1, 1) - timedelta(days=1)).isoformat()
     except ValueError:
         return None
-    return d.isoformat()
 
 
 def _outlet_side(outlet: str | None, pack: Any) -> str | None:
@@ -224,9 +241,14 @@ def article_signals(article: Article, cfg: WarnConfig, pack: Any = None) -> list
     ann = article.annotations or {}
     place_spans = sorted((s, e, ent["name"]) for ent in ann.get("entities") or []
                          if isinstance(ent, dict) and ent.get("type") == "place" for s, e in ent.get("spans") or [])
+    level = {p.name: p.admin_level for p in getattr(pack, "places", [])}
+    level.update({a.name: 0 for a in getattr(pack, "actors", []) if getattr(a, "type", None) == "state"})
+    # A country named in a sentence is mostly an actor ("Azerbaijan closed the road"), not where
+    # things happen: places inside countries win, and a country is the last resort.
+    specific = [(s, e, n) for s, e, n in place_spans if level.get(n, 3) > 0]
     # The article's main area: where its places mostly are (context for sentences naming none).
     counts: dict[str, int] = {}
-    for _, _, name in place_spans:
+    for _, _, name in specific:
         if name in cfg.areas:
             counts[cfg.areas[name]] = counts.get(cfg.areas[name], 0) + 1
     main_area = max(counts, key=lambda a: counts[a]) if counts else None
@@ -239,32 +261,41 @@ def article_signals(article: Article, cfg: WarnConfig, pack: Any = None) -> list
     out: dict[tuple[str, int], dict[str, Any]] = {}
 
     def add(iid: str, text: str, start: int, end: int, line: int | None, lang: str | None,
-            cue: str, place: str | None, ev_date: str | None, source: str) -> None:
+            cue: str, place: str | None, ev_date: str | None, source: str, date_source: str | None = None) -> None:
         day = pub
         ev_day = day_of(ev_date)
         if ev_day and pub and not cfg.indicators[iid].ongoing:
             if (date.fromisoformat(pub) - date.fromisoformat(ev_day)) > timedelta(days=max_age):
                 return  # history told as context ("the 2020 war"), not a signal now
-        if day is None:
+        if day is None and ev_date and len(ev_date) >= 10:
+            # Undated article: only a day-precise incident dates itself; "in 1994" or "in
+            # September 2020" in an undated text is background, not a datable signal.
             day = ev_day
         if day is None or (iid, start) in out:
             return
+        if place is not None and level.get(place, 3) == 0:
+            place = None
+        inside = [n for s, e, n in place_spans if s >= start and e <= end]
         if place is None:
-            inside = [n for s, e, n in place_spans if s >= start and e <= end]
-            place = next((n for n in inside if n in cfg.areas), inside[0] if inside else None)
+            place = next((n for n in inside if n in cfg.areas and level.get(n, 3) > 0), None)
         area = cfg.areas.get(place, place) if place else main_area
+        if area is None and inside:
+            place = inside[0]
+            area = cfg.areas.get(place, place)
         out[(iid, start)] = {
             "indicator": iid, "article_id": article.id, "source_file": article.source_file, "line": line,
             "sentence": text, "start": start, "end": end, "outlet": article.outlet, "side": side,
             "day": day, "pub_date": article.date, "event_date": ev_date, "place": place,
             "area": area or "unspecified", "group": _group(text, lang, area, cfg), "cue": cue, "via": source,
+            "date_source": date_source,
         }
 
     for ev in ann.get("events") or []:
         for iid in by_type.get(ev.get("type"), []):
             start = int(ev.get("start") or 0)
             add(iid, ev.get("sentence") or "", start, int(ev.get("end") or start), ev.get("line"),
-                article.language, str(ev.get("cue") or ev.get("type")), ev.get("place"), ev.get("date"), "event")
+                article.language, str(ev.get("cue") or ev.get("type")), ev.get("place"), ev.get("date"), "event",
+                ev.get("date_source"))
     for s in article.sentences:
         lang = s.language or article.language
         for iid, ind in cfg.indicators.items():

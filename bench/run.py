@@ -1,0 +1,164 @@
+"""tocsin benchmark: `python -m bench.run` (what `make bench` runs); writes bench/report.{json,md}.
+
+Two parts, because the full pipeline on 10k+ articles takes far longer than "a few minutes"
+on 2 shared cores:
+- a SAMPLE (default 400 articles) goes through the full pipeline per stage, the baselines
+  (read+hash loop, the NER model alone, trafilatura on HTML pages of the same articles) and
+  each runner (local, process x1/x2, ray x2), so ratios compare like with like;
+- each SIZE (default 10k; --sizes 10000,100000,1000000) is ingested into a fresh store with
+  the store-scale stages (segment, sentences, language by default; --store-stages all for
+  the full pipeline) in a separate process: throughput, RSS per step, peak RSS, FTS5
+  latency per step, story clustering per step, and re-ingest of the unchanged corpus.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench import corpus as gen
+from bench import measure
+from bench.report import write_reports
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_SEEDS = os.environ.get("TOCSIN_SEEDS", str(HERE.parent.parent / "shared" / "seeds"))
+
+
+def machine() -> dict:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = 0.0
+    try:
+        mem = int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    return {"cpu": cpu, "cores": cores, "memory_gb": round(mem, 1), "python": platform.python_version(),
+            "os": platform.platform(), "load_avg_1min_at_start": load}
+
+
+def search_words(pool: gen.Pool) -> list[str]:
+    words = {w.strip(".,:;“”\"'’()") for t in pool.titles for w in t.split()}
+    words = {w for w in words if len(w) > 4 and w.isalpha()}
+    return sorted(words | set(pool.places[:60]) | {p.split()[-1] for p in pool.people[:60]})
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", default="10000", help="comma-separated corpus sizes (articles)")
+    ap.add_argument("--sample", type=int, default=400, help="articles through the full pipeline and baselines")
+    ap.add_argument("--seed", type=int, default=0, help="corpus generator seed")
+    ap.add_argument("--seeds", default=DEFAULT_SEEDS, help="seed digests folder (read, never copied)")
+    ap.add_argument("--workdir", default=os.environ.get("TOCSIN_BENCH_DIR", "/tmp/tocsin-bench"))
+    ap.add_argument("--out", default=str(HERE), help="where report.json and report.md go")
+    ap.add_argument("--steps", type=int, default=4, help="store-size steps per size")
+    ap.add_argument("--store-stages", default="segment,sentences,language",
+                    help="stages for the store fill ('all' = full pipeline)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--no-ray", action="store_true")
+    args = ap.parse_args(argv)
+
+    work = Path(args.workdir)
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    report: dict = {"machine": machine(), "args": vars(args), "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    t_all = time.perf_counter()
+    pool = gen.load_pool(args.seeds)
+    words_file = work / "words.json"
+    words_file.write_text(json.dumps(search_words(pool)), encoding="utf-8")
+
+    # ---- sample: full pipeline, baselines, runners (same articles throughout)
+    log("sample corpus")
+    sample_dir, html_dir = work / "sample", work / "sample_html"
+    gen.write_corpus(sample_dir, args.sample, pool, seed=args.seed, per_file=20)
+    gen.write_corpus(html_dir, args.sample, pool, seed=args.seed, fmt="html")
+    sample_files = measure.files_of(sample_dir)
+    sample_mb = sum(p.stat().st_size for p in sample_files) / 1e6
+    log("full pipeline per stage")
+    pipe, texts = measure.pipeline_by_stage(sample_files)
+    n = pipe["articles"]
+    log("baselines")
+    base = {"hash_loop": measure.hash_loop(sample_files, n), "ner_alone": measure.ner_alone(texts),
+            "html": measure.html_extract(measure.files_of(html_dir))}
+    runners = {}
+    for name, workers in (("local", None), ("process", 1), ("process", args.workers), ("ray", args.workers)):
+        if name == "ray" and args.no_ray:
+            continue
+        log(f"runner {name} x{workers or 1}")
+        runners[f"{name}x{workers or 1}"] = measure.runner_speed(name, sample_files, workers, n, sample_mb)
+    report["sample"] = {"articles": n, "mb": round(sample_mb, 3), "pipeline": pipe, "baselines": base,
+                        "runners": runners}
+
+    # ---- sizes: store fill, RSS, search, stories, re-ingest
+    report["sizes"] = {}
+    stages = "" if args.store_stages == "all" else args.store_stages
+    for size in [int(s) for s in args.sizes.split(",") if s]:
+        log(f"size {size}: generate")
+        cdir = work / f"corpus_{size}"
+        t = time.perf_counter()
+        info = gen.write_corpus(cdir, size, pool, seed=args.seed, per_file=100)
+        info["generate_seconds"] = round(time.perf_counter() - t, 2)
+        info["hash_loop"] = measure.hash_loop(measure.files_of(cdir), size)
+        log(f"size {size}: store")
+        db = work / f"store_{size}.db"
+        proc = subprocess.run([sys.executable, "-m", "bench.store_phase", str(cdir), str(db), str(words_file),
+                               str(args.steps), stages, "100"], cwd=HERE.parent, capture_output=True, text=True)
+        if proc.returncode != 0:
+            info["store"] = {"error": proc.stderr[-2000:]}
+        else:
+            info["store"] = json.loads(proc.stdout.strip().splitlines()[-1])
+        report["sizes"][str(size)] = info
+        shutil.rmtree(cdir, ignore_errors=True)
+    report["seconds"] = round(time.perf_counter() - t_all, 1)
+    report["ratios"] = ratios(report)
+    paths = write_reports(report, Path(args.out))
+    log(f"wrote {', '.join(map(str, paths))}")
+    return report
+
+
+def ratios(r: dict) -> dict:
+    """Throughput ratios against each baseline and runner scaling (machine-independent)."""
+    s = r["sample"]
+    pipe = s["pipeline"]["articles_per_s"]
+    out = {}
+    ner = s["baselines"]["ner_alone"].get("articles_per_s")
+    if ner:
+        out["pipeline_vs_ner_alone"] = round(pipe / ner, 3)
+    out["pipeline_vs_hash_loop"] = round(pipe / s["baselines"]["hash_loop"]["articles_per_s"], 5)
+    html = s["baselines"]["html"]
+    traf = html.get("trafilatura", {}).get("articles_per_s")
+    if traf:
+        out["pipeline_vs_trafilatura"] = round(pipe / traf, 3)
+        out["tocsin_html_read_segment_vs_trafilatura"] = round(
+            html["tocsin_read_and_segment"]["articles_per_s"] / traf, 3)
+    local = s["runners"].get("localx1", {}).get("articles_per_s")
+    for k, v in s["runners"].items():
+        if local and v.get("articles_per_s") and k != "localx1":
+            out[f"{k}_vs_local"] = round(v["articles_per_s"] / local, 3)
+    for size, info in r["sizes"].items():
+        st = info.get("store", {})
+        if "reingest_unchanged" in st and info["hash_loop"]["articles_per_s"]:
+            out[f"reingest_{size}_vs_hash_loop"] = round(
+                st["reingest_unchanged"]["articles_per_s"] / info["hash_loop"]["articles_per_s"], 3)
+    return out
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    main()

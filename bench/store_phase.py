@@ -1,0 +1,61 @@
+"""The store at size, run in its own process so its peak RSS is its own.
+
+Ingests the generated corpus in equal steps through ``tocsin.api.run`` (the real readers,
+segmentation, batched single-writer transactions and corpus stages), and after each step
+records throughput, current RSS, FTS5 search latency and the story-clustering time of that
+step. Then ingests the unchanged corpus again (the idempotent skip path).
+
+Usage: python -m bench.store_phase CORPUS_DIR DB WORDS_JSON STEPS STAGES  -> JSON on stdout
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from bench.measure import files_of, peak_rss_mb, rate, rss_mb, search_latency
+
+
+def main(corpus: str, db: str, words_file: str, steps: int, stages: list[str], per_file: int) -> dict:
+    from tocsin import api
+
+    stories = True
+    try:  # importing registers the corpus stage, so api.run clusters each step's new articles
+        import tocsin.compare.stories  # noqa: F401
+    except Exception as e:  # not there yet (or broken): measure the rest
+        stories = f"not measured: {type(e).__name__}: {e}"
+    words = json.loads(Path(words_file).read_text(encoding="utf-8"))
+    files = files_of(Path(corpus))
+    chunk = max(1, -(-len(files) // steps))
+    rows = []
+    total_articles = 0
+    total_mb = 0.0
+    t_all = time.perf_counter()
+    opts = {"stages": stages} if stages else {}
+    for i in range(0, len(files), chunk):
+        part = files[i:i + chunk]
+        mb = sum(p.stat().st_size for p in part) / 1e6
+        s = api.run([str(p) for p in part], db=db, runner="local", runner_options=opts)
+        total_articles += s.articles_new
+        total_mb += mb
+        corpus_sec = {k: v.get("seconds") for k, v in (s.corpus or {}).items()}
+        row = {"articles_in_store": total_articles, "step_articles": s.articles_new, "errors": len(s.errors),
+               **rate(s.articles_found, mb, s.seconds), "rss_mb": round(rss_mb(), 1),
+               "corpus_stage_seconds": corpus_sec, "search": search_latency(db, words)}
+        rows.append(row)
+        print(json.dumps({"progress": row}), file=sys.stderr, flush=True)
+    ingest_sec = time.perf_counter() - t_all
+    s = api.run([corpus], db=db, runner="local", runner_options=opts)
+    reingest = {"files_skipped": s.files_skipped, "files": s.files_seen, "articles": total_articles,
+                **rate(total_articles, total_mb, s.seconds)}
+    return {"articles": total_articles, "mb": round(total_mb, 2), "stages": stages or "all",
+            "ingest": rate(total_articles, total_mb, ingest_sec), "steps": rows, "reingest_unchanged": reingest,
+            "peak_rss_mb": round(peak_rss_mb(), 1), "stories": stories,
+            "db_mb": round(sum(p.stat().st_size for p in Path(db).parent.glob(Path(db).name + "*")) / 1e6, 1)}
+
+
+if __name__ == "__main__":
+    corpus, db, words_file, steps, stages, per_file = sys.argv[1:7]
+    out = main(corpus, db, words_file, int(steps), [s for s in stages.split(",") if s], int(per_file))
+    print(json.dumps(out))
