@@ -85,6 +85,17 @@ def markdown(r: dict) -> str:
             lines.append(_row(row["articles_in_store"], row["articles_per_s"], row["rss_mb"], q.get("p50_ms"),
                               q.get("p95_ms"), q.get("p99_ms"), cs))
         lines.append("")
+    st = r.get("stories")
+    if st:
+        lines += ["## Story clustering as the store grows (incremental, equal steps)", ""]
+        if "steps" in st:
+            lines += [_row("articles in store", "step articles", "seconds", "ms per new article", "stories"),
+                      _row(*["---"] * 5)]
+            lines += [_row(x["articles_in_store"], x["step_articles"], x["seconds"], x["per_article_ms"], x["stories"])
+                      for x in st["steps"]]
+        else:
+            lines.append(f"Not measured: {st.get('skipped') or st.get('error')}")
+        lines.append("")
     lines += ["## Ratios", "", _row("ratio", "value", "target"), _row("---", "---", "---")]
     targets = {k: (t, ok) for k, t, ok in TARGETS}
     for k, v in r["ratios"].items():

@@ -59,15 +59,16 @@ def search_words(pool: gen.Pool) -> list[str]:
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="10000", help="comma-separated corpus sizes (articles)")
-    ap.add_argument("--sample", type=int, default=400, help="articles through the full pipeline and baselines")
+    ap.add_argument("--sample", type=int, default=200, help="articles through the full pipeline and baselines")
     ap.add_argument("--seed", type=int, default=0, help="corpus generator seed")
     ap.add_argument("--seeds", default=DEFAULT_SEEDS, help="seed digests folder (read, never copied)")
     ap.add_argument("--workdir", default=os.environ.get("TOCSIN_BENCH_DIR", "/tmp/tocsin-bench"))
     ap.add_argument("--out", default=str(HERE), help="where report.json and report.md go")
     ap.add_argument("--steps", type=int, default=4, help="store-size steps per size")
-    ap.add_argument("--store-stages", default="segment,sentences,language",
+    ap.add_argument("--store-stages", default="segment",
                     help="stages for the store fill ('all' = full pipeline)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--stories", type=int, default=60, help="articles for the story-clustering growth (0 = skip)")
     ap.add_argument("--no-ray", action="store_true")
     args = ap.parse_args(argv)
 
@@ -101,6 +102,17 @@ def main(argv: list[str] | None = None) -> dict:
         runners[f"{name}x{workers or 1}"] = measure.runner_speed(name, sample_files, workers, n, sample_mb)
     report["sample"] = {"articles": n, "mb": round(sample_mb, 3), "pipeline": pipe, "baselines": base,
                         "runners": runners}
+
+    # ---- story clustering as the store grows (its own small store: it costs ~0.1-1 s/article)
+    if args.stories > 0:
+        log(f"stories growth to {args.stories}")
+        sdir = work / "stories_corpus"
+        gen.write_corpus(sdir, args.stories, pool, seed=args.seed + 1, per_file=10)
+        proc = subprocess.run([sys.executable, "-m", "bench.store_phase", "stories", str(sdir),
+                               str(work / "stories.db"), str(args.steps), "" if args.store_stages == "all"
+                               else args.store_stages], cwd=HERE.parent, capture_output=True, text=True)
+        report["stories"] = (json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0
+                             else {"error": proc.stderr[-2000:]})
 
     # ---- sizes: store fill, RSS, search, stories, re-ingest
     report["sizes"] = {}

@@ -140,7 +140,20 @@ def test_request_size_limit(client):
     assert r.status_code == 413 and r.json()["error"]["code"] == "HTTP413"
 
 
-def test_ingest_needs_the_token(db, client):
+def _fake_run(paths, *, db, **kw):
+    """Stands in for tocsin.api.run (the real pipeline loads spaCy: slow for a unit test)."""
+    from pathlib import Path
+    from tocsin.api import RunSummary
+
+    arts = [_art(9, title=Path(p).read_text().splitlines()[0], text=Path(p).read_text(), outlet="Armenpress",
+                 date="2023-09-19") for p in paths]
+    with Store(db) as s:
+        new = s.add_articles(arts)
+    return RunSummary(files_seen=len(paths), articles_found=len(arts), articles_new=new)
+
+
+def test_ingest_needs_the_token(db, client, monkeypatch):
+    monkeypatch.setattr("tocsin.api.run", _fake_run)
     digest = b"Fresh ceasefire talks open in Geneva\nArmenpress\n19 September 2023\n\nDelegations met on Tuesday.\n"
     r = client.post("/api/v1/ingest", files={"files": ("d.txt", digest)})
     assert r.status_code == 401
@@ -251,3 +264,9 @@ def test_marks_escape_and_keep_text(text, raw):
 def test_snippet_spans_escape(text, spans):
     out = str(highlight.spans(text, spans))
     assert _strip(out) == text and re.sub(r'</?mark[^>]*>', "", out).count("<") == 0
+
+
+def test_search_form_with_empty_dates(client):
+    # The search form always sends date_from= and date_to=; empty means no bound.
+    r = client.get("/search", params={"q": "shelled", "date_from": "", "date_to": ""})
+    assert r.status_code == 200 and 'class="hit"' in r.text

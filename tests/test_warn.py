@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tocsin import warn
 from tocsin.model import Article, Sentence
 from tocsin.packs import load_pack
 from tocsin.store.db import Store
-from tocsin import warn
 from tocsin.warn import alerts as walerts
 from tocsin.warn.detect import robust_z
 from tocsin.warn.indicators import load_config
@@ -176,7 +176,7 @@ def test_thresholds_and_rules_change_by_config_alone(store, tmp_path):
     (pdir / "indicators.yaml").write_text(yaml.safe_dump(ind, allow_unicode=True), encoding="utf-8")
     other = load_pack(pdir)
     cfg2 = load_config(other)
-    sig2, cov2 = walerts.collect(store, cfg2, other)
+    sig2, _ = walerts.collect(store, cfg2, other)
     assert not [s for s in sig2 if s["indicator"] == "blockade_essentials"]
 
 
@@ -227,7 +227,8 @@ def test_replay_records_firing_days(store, tmp_path):
     ET.fromstring(svg.read_text(encoding="utf-8"))
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 @settings(max_examples=40, deadline=None)

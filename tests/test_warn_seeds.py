@@ -15,9 +15,9 @@ pytestmark = pytest.mark.skipif(not os.environ.get("TOCSIN_SLOW") or not SEEDS.i
 
 # What each episode's evidence must talk about (general words, not lines of the seeds).
 EPISODES = {
-    "blockade": re.compile(r"lachin|blockad|blocus|corridor", re.I),
-    "attack-on-population": re.compile(r"september|septembre|offensive|operation|attack", re.I),
-    "forced-displacement": re.compile(r"exodus|forc\w+ (?:to )?(?:leave|left|displac|expel)|expell|displaced", re.I),
+    "blockade": re.compile(r"lachin|blockad|blocus|corridor", re.IGNORECASE),
+    "attack-on-population": re.compile(r"september|septembre|offensive|operation|attack", re.IGNORECASE),
+    "forced-displacement": re.compile(r"exodus|forc\w+ (?:to )?(?:leave|left|displac|expel)|expell|displaced", re.IGNORECASE),
 }
 
 

@@ -6,3 +6,4 @@ from __future__ import annotations
 
 from .extract import claims, entities, event_store, events, topic  # noqa: F401
 from .segment import lang, sentences, split  # noqa: F401
+from .compare import perspective, stories  # noqa: F401

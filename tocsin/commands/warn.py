@@ -3,18 +3,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 from ..config import settings
 
 
-def _db(db: Optional[str]) -> str:
+def _db(db: str | None) -> str:
     return db or str(settings().db)
 
 
-def _ev(key: Optional[str], days: Optional[int]) -> str:
+def _ev(key: str | None, days: int | None) -> str:
     return f"{key} ({days})" if key else "-"
 
 
@@ -22,10 +21,10 @@ def register(app: typer.Typer) -> None:
     db_opt = typer.Option(None, "--db", envvar="TOCSIN_DB", help="store file")
 
     @app.command("alerts")
-    def alerts_cmd(db: Optional[str] = db_opt, level: Optional[str] = typer.Option(None, help="watch|warning|emergency"),
+    def alerts_cmd(db: str | None = db_opt, level: str | None = typer.Option(None, help="watch|warning|emergency"),
                    limit: int = 50, offset: int = 0, as_json: bool = typer.Option(False, "--json"),
                    refresh: bool = typer.Option(False, help="recompute before listing"),
-                   atom: Optional[Path] = typer.Option(None, help="also write an Atom feed here")) -> None:
+                   atom: Path | None = typer.Option(None, help="also write an Atom feed here")) -> None:
         """Atrocity-risk alerts with their evidence."""
         from .. import warn
         from ..api import open_store
@@ -52,7 +51,7 @@ def register(app: typer.Typer) -> None:
             typer.echo("no alerts")
 
     @app.command("indicators")
-    def indicators_cmd(db: Optional[str] = db_opt, indicator: Optional[str] = None, place: Optional[str] = None,
+    def indicators_cmd(db: str | None = db_opt, indicator: str | None = None, place: str | None = None,
                        as_json: bool = typer.Option(False, "--json")) -> None:
         """The indicators of the pack and, with a store, their daily series."""
         from .. import warn
@@ -75,7 +74,7 @@ def register(app: typer.Typer) -> None:
                        f"({p['n_sources']} sources, {p['n_signals']} signals)")
 
     @app.command("replay")
-    def replay_cmd(db: Optional[str] = db_opt, svg: Optional[Path] = typer.Option(None, help="write the plot here"),
+    def replay_cmd(db: str | None = db_opt, svg: Path | None = typer.Option(None, help="write the plot here"),
                    as_json: bool = typer.Option(False, "--json")) -> None:
         """When each alert would have fired, reading the store in publication order."""
         from .. import warn

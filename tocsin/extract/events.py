@@ -19,6 +19,7 @@ from ..model import Article
 from ..pipeline import stage
 from .dates import find_dates
 from .event_rules import EventRules, NamedEvent, rules_from_file
+from .event_syntax import can_be_object, can_be_subject, clause_start, is_undergoer_cue, modality_penalty
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,6 @@ _HYPO = re.compile(
     r"если|может|могут|будет|угроза)(?!\w)",
     re.IGNORECASE,
 )
-_NEG = re.compile(r"(?<!\w)(?:no|not|never|denied|denies|deny|without|ne|n'|pas|jamais|не|нет|никогда)(?!\w)", re.I)
 _TEMPORAL_ONLY = re.compile(
     r"(?:after|since|following|before|ending|end of|conclusion of|aftermath of|wake of|depuis|après|после)\s+"
     r"(?:the\s+|its\s+|la\s+|le\s+|l')?(?:\w+\s+){0,3}$", re.IGNORECASE)
@@ -171,21 +171,37 @@ def _fatalities(text: str) -> int | None:
 
 
 def _participants(text: str, cue_s: int, cue_e: int, ents: list[tuple[int, int, str]],
-                  actors: set[str], places: set[str]) -> tuple[str | None, str | None, str | None]:
-    """Actor (subject before the cue, or "by X" after a passive), target (object after), place."""
-    can_act = [e for e in ents if e[2] in actors or not places or e[2] not in places]
-    before = [e for e in can_act if e[1] <= cue_s]
-    after = [e for e in can_act if e[0] >= cue_e]
-    actor = before[-1][2] if before else None
+                  actors: set[str], places: set[str], groups: frozenset[str] = frozenset(),
+                  etype: str = "", cue: str = "") -> tuple[str | None, str | None, str | None]:
+    """Actor (subject before an active cue, or "by X" after a passive), target (object after), place.
+
+    Actors must be able to act (states, organisations, forces, people; a people/group only
+    protests); places that are not states never act; actor and target differ.
+    """
+    def acts(name: str) -> bool:
+        if name in groups and etype != "protest":
+            return False
+        return name in actors or not places or name not in places
+
+    before = [e for e in ents if e[1] <= cue_s and can_be_subject(text, e[0], e[1], cue_s)]
+    # Targets too are things that can be acted on as parties (states, forces, people, groups);
+    # a mere place ("the Lachin corridor") is the event's place, not its target.
+    after = [e for e in ents if e[0] >= cue_e and can_be_object(text, cue_e, e[0])
+             and (e[2] in actors or not places or e[2] not in places)]
+    subj = before[-1][2] if before else None
+    actor = subj if subj and acts(subj) else None
     target = after[0][2] if after else None
     passive = bool(_PASSIVE.search(text[max(0, cue_s - 30):cue_s]))
-    if after and (passive or _BY.search(text[cue_e:after[0][0]])):
-        by = [e for e in after if _BY.search(text[cue_e:e[0]])]
-        if by:
-            actor, target = by[0][2], (before[-1][2] if before else None)
-    if actor is None:
+    by = [e for e in ents if e[0] >= cue_e and _BY.search(text[cue_e:e[0]]) and acts(e[2])]
+    if by and (passive or _BY.search(text[cue_e:by[0][0]])):
+        actor, target = by[0][2], subj
+    elif passive and subj:  # "civilians were killed": the subject undergoes it
+        actor, target = None, subj
+    elif is_undergoer_cue(cue) and subj:  # "Armenians fled": they are displaced, nobody's actor
+        actor, target = None, subj
+    if actor is None and not (passive or is_undergoer_cue(cue)):
         m = None
-        for m in _DEMONYM_FORCES.finditer(text[:cue_s]):
+        for m in _DEMONYM_FORCES.finditer(text[clause_start(text, cue_s):cue_s]):
             pass
         if m is not None:
             actor = _DEMONYM_STATE.get(m.group(1).lower())
@@ -203,7 +219,8 @@ def _participants(text: str, cue_s: int, cue_e: int, ents: list[tuple[int, int, 
 def sentence_events(text: str, *, language: str = "en", ref: str | None = None,
                     entities: list[tuple[int, int, str]] | None = None, rules: EventRules | None = None,
                     actors: set[str] | None = None, places: set[str] | None = None,
-                    core: set[str] | None = None, context_date: str | None = None) -> list[dict[str, Any]]:
+                    core: set[str] | None = None, context_date: str | None = None,
+                    groups: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     """Typed event candidates in one sentence (entity spans relative to ``text``).
 
     Returns dicts with type, actor, target, place, date, date_source, fatalities, cue, key,
@@ -238,17 +255,16 @@ def sentence_events(text: str, *, language: str = "en", ref: str | None = None,
                     if not near and named is None:
                         continue
                 conf = rule.weight
-                actor, target, place = _participants(text, cs, ce, ents, actors, places)
+                actor, target, place = _participants(text, cs, ce, ents, actors, places, groups, etype, cue)
                 d = _nearest_date(dates, cs)
                 conf += 0.1 if d else 0.0
                 conf += 0.1 if actor else 0.0
                 conf += 0.05 if place or target else 0.0
                 if core is not None and not (actor or target or place):
                     conf -= 0.15  # a gazetteer found nobody and nowhere: a general remark more than a telling
-                if hypothetical:
-                    conf -= 0.2
-                if _NEG.search(text[max(0, cs - 25):cs]):
-                    conf -= 0.25
+                # Modality of the cue's own clause weighs most; a modal elsewhere in the sentence a little.
+                local = modality_penalty(text, cs, etype)
+                conf -= local if local else (0.1 if hypothetical else 0.0)
                 if _TEMPORAL_ONLY.search(text[max(0, cs - 60):cs]) and not d:
                     conf -= 0.15  # "after the end of the war": a time anchor, not a telling
                 date, source = (d[2], "text") if d else (None, None)
@@ -329,6 +345,7 @@ def article_events(article: Article, pack: Any = None, rules: EventRules | None 
     if not in_scope(article, rules):
         return []
     actors, places = _roles(pack) if pack is not None else (set(), set())
+    groups = frozenset(a.name for a in getattr(pack, "actors", []) or [] if getattr(a, "type", "") == "group")
     core = _core_names(pack, rules)
     spans = _entity_spans(article, pack)
     lang = article.language or "en"
@@ -362,7 +379,8 @@ def article_events(article: Article, pack: Any = None, rules: EventRules | None 
         stated = [d[2] for d in find_dates(text, article.date, lang) if re.search(r"\d{4}|\d{1,2}", text[d[0]:d[1]])]
         ctx = last[1] if line is not None and last[0] == line and start >= 0 else None
         for c in sentence_events(text, language=lang, ref=article.date, entities=ents, rules=rules,
-                                 actors=actors, places=places, core=core, context_date=ctx):
+                                 actors=actors, places=places, core=core, context_date=ctx,
+                                 groups=groups):
             if c["confidence"] < rules.threshold:
                 continue
             if c["date"] is None and article.date:

@@ -77,7 +77,7 @@ ERRORS = {400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 422: {"model": E
           413: {"model": ErrorBody}, 500: {"model": ErrorBody}}
 Limit = Query(50, ge=0, le=1000)
 Offset = Query(0, ge=0, le=10_000_000)
-Date = Query(None, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", description="YYYY, YYYY-MM or YYYY-MM-DD")
+Date = Query(None, pattern=r"^(\d{4}(-\d{2}(-\d{2})?)?)?$", description="YYYY, YYYY-MM or YYYY-MM-DD (empty: no bound)")
 
 
 def get_store(request: Request) -> Store:

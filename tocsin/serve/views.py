@@ -79,7 +79,9 @@ def story_page(request: Request, story_id: str, store: Store = Depends(get_store
     columns: dict[str, list] = defaultdict(list)
     for a in story.get("articles") or []:
         columns[a.get("side") or data.outlet_side(a.get("outlet")) or "unknown"].append(a)
-    sides = list(dict.fromkeys([*(comp.get("coverage") or {}), *columns]))
+    found = list(dict.fromkeys([*(comp.get("coverage") or {}), *columns]))
+    order = {s: i for i, s in enumerate(data.sides())}  # the pack's order; unknown sides last
+    sides = sorted(found, key=lambda s: (order.get(s, len(order)), s))
     return render(request, "story.html", story=story, comp=comp, columns=columns, sides=sides)
 
 

@@ -8,7 +8,7 @@ and evidence change, its id and created_at do not.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ..corpus import CorpusContext, corpus_stage
@@ -122,7 +122,7 @@ def build_alerts(signals: list[dict[str, Any]], coverage: list[str], cfg: WarnCo
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def refresh(store: Any, pack: Any = None, cfg: WarnConfig | None = None) -> dict[str, Any]:

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 NS = "http://www.w3.org/2005/Atom"
 # Characters XML 1.0 cannot carry at all (ElementTree escapes <, & and quotes, not these).
@@ -25,7 +26,7 @@ def _ts(day: str | None, fallback: str) -> str:
 def atom_feed(alerts: Iterable[dict[str, Any]], *, title: str = "tocsin alerts", feed_id: str = "urn:tocsin:alerts") -> bytes:
     """The feed as UTF-8 bytes: one entry per alert (title, level, place, explanation, evidence)."""
     ET.register_namespace("", NS)
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     feed = ET.Element(f"{{{NS}}}feed")
     ET.SubElement(feed, f"{{{NS}}}title").text = _x(title)
     ET.SubElement(feed, f"{{{NS}}}id").text = _x(feed_id)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import bisect
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from .indicators import WarnConfig
 from .series import build_series, weighted_sources

@@ -1,8 +1,9 @@
 """Export the alerts table (alerts.jsonl / csv / parquet through tocsin.export) and the Atom feed."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ..export import register
 from .alerts import list_alerts

@@ -76,7 +76,7 @@ def replay_svg(result: dict[str, Any], path: str | Path, *, top: int = 8) -> Pat
     """A self-contained SVG: the busiest indicator series over time, alert firings as red marks."""
     days = sorted({d for v in result["series"].values() for d in v} | {r["day"] for r in result["rows"]})
     series = sorted(result["series"].items(), key=lambda kv: -sum(p["value"] for p in kv[1].values()))[:top]
-    W, H, L, R, T, B = 900, 60 + 70 * max(1, len(series)), 260, 20, 30, 30
+    W, H, L, R, T = 900, 60 + 70 * max(1, len(series)), 260, 20, 30
     if not days:
         days = [date.today().isoformat()]
     d0, d1 = date.fromisoformat(days[0]), date.fromisoformat(days[-1])

@@ -9,7 +9,8 @@ often contradicted weigh less).
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..model import normalise_text
 

@@ -1,0 +1,127 @@
+"""Syntax-like heuristics around an event cue: is it told as having happened, and who did it to whom.
+
+No parser ships with tocsin (no network, small install), so these rules work on the clause the
+cue sits in: the text between the last clause break (";", a dash, a relative pronoun, a comma
+before a conjunction) and the cue. A modal, a future, a negation or a condition in that span
+makes the cue a possibility, not a report; an "If ..." sentence or a question reports nothing.
+Roles follow word order the way English, French and Russian news prose writes them: the
+subject is the entity nearest before an active cue inside its clause and not governed by a
+preposition ("the support of Greece during the war": Greece is not the attacker), "by X" after
+a passive cue is the actor, the object after the cue is the target.
+"""
+from __future__ import annotations
+
+import re
+
+# Where a clause ends. A comma alone is too frequent (lists of names) to end a clause.
+_BREAK = re.compile(
+    r"[;:()\[\]—–]|\s-\s|[.!?](?=\s)|,\s*(?:and|but|while|as|although|though|because|whereas|mais|et|alors que|но|а|и)\b|"
+    r"(?<!\w)(?:which|who|whom|whose|that|where|when|while|whereas|although|because|if|unless|qui|que|qu'|dont|où|"
+    r"si|котор\w+|что|чтобы|где|когда|если)(?!\w)",
+    re.IGNORECASE,
+)
+# Inside the cue's clause, before the cue: the event is expected, wished, possible or asked for.
+_MODAL = re.compile(
+    r"(?<!\w)(?:would|could|might|may|will|shall|should|must|can|cannot|won't|'ll|hopes?|hoped|hoping|intends?|"
+    r"intending|plans?|planning|seeks?|seeking|aims?|aiming|wants?|ready|prepared|going to|likely|set to|"
+    r"efforts? to|attempts? to|in order to|so as to|considers?|considering|upcoming|future|possible|possibly|"
+    r"potential|risk of|threat of|expected|envisaged|proposed|proposal|pourrait|pourraient|pourra|devrait|"
+    r"va|vont|espère|envisag\w*|prévu\w*|будет|будут|может|могут|мог\w*|долж\w+|планиру\w*|намер\w*|готов\w*|"
+    r"собира\w*|возможн\w*)(?!\w)",
+    re.IGNORECASE,
+)
+# Asking for an act is not the act; but "demanded the release of prisoners" presupposes the
+# detention, so these only count against types whose event would be the requested act itself.
+_DIRECTIVE = re.compile(
+    r"(?<!\w)(?:calls? on|called on|calls? for|called for|urg\w+|demand\w*|appeal\w* to|asks?|asked|"
+    r"appel\w* à|exhort\w*|призва\w*|призыва\w*|требу\w*|потребова\w*)(?!\w)",
+    re.IGNORECASE,
+)
+_PRESUPPOSED = {"detention", "blockade", "displacement", "attack_on_civilians", "heritage_destruction"}
+_NEGATION = re.compile(
+    r"(?<!\w)(?:not|never|no|n't|without|neither|nor|failed to|refused to|ne|n'|pas|jamais|sans|не|нет|ни|никогда|"
+    r"без)(?!\w)|n't(?!\w)",
+    re.IGNORECASE,
+)
+_POSSIBLE_AFTER = re.compile(
+    r"(?<!\w)(?:is|are|be|remains?|seems?)\s+(?:\w+\s+)?(?:possible|likely|unlikely|expected|feared|imminent|"
+    r"probable|inevitable)(?!\w)|(?<!\w)(?:est|sont)\s+(?:possible|probable)s?(?!\w)|"
+    r"(?<!\w)(?:возможн\w*|вероятн\w*|неизбежн\w*)(?!\w)", re.IGNORECASE)
+_RELATIVE_HEAD = re.compile(r"^[\s,]*(?:who|which|that|qui|котор\w+)(?!\w)", re.IGNORECASE)
+_CONDITIONAL_START = re.compile(r"^\W*(?:if|unless|even if|should|were|si|même si|если|если бы)(?!\w)", re.IGNORECASE)
+
+# Words that put the following entity inside a prepositional phrase: not the clause's subject.
+_PREP_BEFORE = re.compile(
+    r"(?<!\w)(?:of|with|to|from|for|in|on|at|into|against|among|between|including|like|than|over|toward|towards|"
+    r"about|de|du|des|avec|contre|pour|à|en|dans|entre|с|со|к|ко|от|для|в|во|на|против|между|о|об)"
+    r"\s+(?:the\s+|la\s+|le\s+|les\s+|l'|l’)?$",
+    re.IGNORECASE,
+)
+# Cues whose grammatical subject undergoes the event (people flee; nobody "flees" someone).
+_UNDERGOER = re.compile(
+    r"^(?:fled|flee|fleeing|left|abandon\w*|forced|displaced|uprooted|stranded|fui\w*|fuy\w*|бежал\w*|"
+    r"вынужден\w*|покинул\w*)", re.IGNORECASE)
+
+
+def clause_start(text: str, pos: int) -> int:
+    """Offset where the clause holding ``pos`` begins."""
+    start = 0
+    for m in _BREAK.finditer(text, 0, pos):
+        start = m.end()
+    return start
+
+
+def modality_penalty(text: str, cs: int, etype: str) -> float:
+    """How much a cue at ``cs`` loses for being conditional, asked, wished, denied or future."""
+    pen = 0.0
+    if _CONDITIONAL_START.search(text):
+        pen += 0.4
+    if text.rstrip(" \"'»”").endswith("?"):
+        pen += 0.3
+    lo = clause_start(text, cs)
+    window = text[max(lo, cs - 80):cs]
+    if _MODAL.search(window):
+        pen += 0.35
+    if etype not in _PRESUPPOSED and _DIRECTIVE.search(window):
+        pen += 0.3
+    if _NEGATION.search(window):
+        pen += 0.3
+    # "attacks on Armenia are possible": the predicate after the cue makes it a possibility.
+    after = text[cs:]
+    nxt = _BREAK.search(after, 1)
+    if _POSSIBLE_AFTER.search(after[: nxt.start() if nxt else len(after)]):
+        pen += 0.35
+    # "I would like to stress that we will never forget ... the war": a cue in a clause
+    # subordinate to a wished, denied or future main clause is an aside, not a report.
+    # (Negation there is no cue: "it is no coincidence that ..." asserts; and a relative clause
+    # about a detention or blockade presupposes it whatever the main clause wishes.)
+    first = _BREAK.search(text)
+    if (first is not None and first.end() <= lo and etype not in _PRESUPPOSED
+            and _MODAL.search(text[:first.start()])):
+        pen += 0.35
+    return pen
+
+
+def is_undergoer_cue(cue: str) -> bool:
+    return bool(_UNDERGOER.match(cue.strip()))
+
+
+def can_be_subject(text: str, ent_start: int, ent_end: int, cue_start: int) -> bool:
+    """An entity before the cue is its subject only inside the same clause and outside a
+    prepositional phrase ("X's offensive" and "X launched an offensive" qualify)."""
+    if _PREP_BEFORE.search(text[max(0, ent_start - 20):ent_start]):
+        return False
+    between = text[ent_end:cue_start]
+    # "Pashinyan, who also spoke to ...": the relative pronoun stands for the entity before it.
+    between = _RELATIVE_HEAD.sub(" ", between, count=1)
+    if _BREAK.search(between):
+        return False
+    return len(between.split()) <= 10
+
+
+def can_be_object(text: str, cue_end: int, ent_start: int) -> bool:
+    """An entity after the cue is its object (or the object of its preposition) in the same clause."""
+    between = text[cue_end:ent_start]
+    if _BREAK.search(between):
+        return False
+    return len(between.split()) <= 8
