@@ -6,9 +6,11 @@ SEEDS  ?= ../shared/seeds
 GOLD   ?= ../shared/gold
 DB     ?= tocsin.db
 OUT    ?= out
+SERVE  ?= 1
+PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test eval install clean stress
+.PHONY: demo test eval install clean stress browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,13 +24,23 @@ demo: $(STAMP)
 	$(BIN)/tocsin run $(SEEDS) --db $(DB)
 	$(BIN)/tocsin export $(OUT) --db $(DB) --format jsonl --format csv --format parquet
 	$(BIN)/tocsin briefing $(OUT)/briefing.html --db $(DB)
+ifeq ($(SERVE),1)
+	$(BIN)/tocsin serve --db $(DB) --port $(PORT)
+endif
 
-## Install and run the test suite.
-test: $(STAMP)
+## Install and run the test suite (browser tests use Debian's chromium, installed here when missing).
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
+## Headless Chromium for the browser tests; without root or apt the browser tests skip.
+browser:
+	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
+	  echo "chromium could not be installed: browser tests will be skipped"
+
 ## Score the demo's export against the gold annotations.
-eval: demo
+eval:
+	$(MAKE) demo SERVE=0
 	$(BIN)/tocsin eval $(OUT) $(GOLD)
 
 ## Long reliability runs (10,000 fuzz cases, 20 kill -9 trials, load and web security); writes stress/report.md.

@@ -1,4 +1,6 @@
 """Test-wide settings and fixtures shared by several test modules."""
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,3 +17,25 @@ def store(tmp_path: Path):
     """A fresh, migrated store in the test's own folder."""
     with Store(tmp_path / "test.db") as s:
         yield s
+
+
+SHARED = Path(os.environ.get("TOCSIN_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def seed_db(tmp_path_factory) -> Path:
+    """The seed digests run through the whole pipeline once per test session.
+
+    Tests that write must copy it first. $TOCSIN_TEST_SEED_DB reuses a store built earlier.
+    """
+    if not (SHARED / "seeds").is_dir():
+        pytest.skip("seed digests not found (set TOCSIN_SHARED)")
+    path = tmp_path_factory.mktemp("seeds") / "seeds.db"
+    reuse = os.environ.get("TOCSIN_TEST_SEED_DB")
+    if reuse and Path(reuse).is_file():
+        shutil.copy(reuse, path)
+    else:
+        from tocsin import api
+
+        api.run([str(SHARED / "seeds")], db=str(path))
+    return path

@@ -42,17 +42,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def store_path(tmp_path_factory) -> str:
+def store_path(tmp_path_factory, seed_db) -> str:
     path = str(tmp_path_factory.mktemp("browser") / "seed.db")
-    reuse = os.environ.get("TOCSIN_TEST_SEED_DB")
-    if reuse and Path(reuse).is_file():
-        shutil.copy(reuse, path)
-    elif (SHARED / "seeds").is_dir():
-        from tocsin import api
-
-        api.run([str(SHARED / "seeds")], db=path)
-    else:
-        pytest.skip("seed digests not found (set TOCSIN_SHARED)")
+    shutil.copy(seed_db, path)
     evil = Article(source_file="evil.txt", source_path="/tmp/evil.txt", format="digest", text=EVIL_BODY,
                    title=EVIL_TITLE, outlet="Armenpress", date="2023-09-20", language="en", start_line=1)
     with Store(path) as s:

@@ -103,17 +103,24 @@ def test_missing_input_is_a_one_line_error(tmp_path: Path):
     assert "nope.txt" in res.output and "E100" in res.output
 
 
-@pytest.mark.skipif(not (SHARED / "seeds").is_dir() or not (SHARED / "gold").is_dir(), reason="no ../shared")
-def test_seed_corpus_meets_the_foundation_bars(tmp_path: Path):
-    """The quality gate: segmentation of the seed digests scored against the gold annotations."""
-    db = str(tmp_path / "seeds.db")
-    api.run([str(SHARED / "seeds")], db=db)
-    api.export(tmp_path / "out", db=db)
-    overall = api.evaluate(tmp_path / "out", SHARED / "gold")["overall"]
-    floors = {"boundary_f1": 0.95, "title_acc": 0.9, "outlet_acc": 0.85, "date_acc": 0.85,
-              "language_acc": 1.0, "boilerplate_f1": 0.9}
-    for metric, floor in floors.items():
-        assert overall[metric] is not None and overall[metric] >= floor, (metric, overall[metric])
+# Pinned floors (the issues' bars) on the development gold. The held-out gold is scored the
+# same way outside this repository; these floors only guard against regressions here.
+FLOORS = {
+    "boundary_f1": 0.95, "title_acc": 0.9, "outlet_acc": 0.85, "date_acc": 0.85, "language_acc": 1.0,
+    "boilerplate_f1": 0.9, "topic_acc": 0.9, "entity_f1": 0.85, "event_recall": 0.75, "event_precision": 0.7,
+    "event_type_acc": 0.8, "event_link_f1": 0.7, "claim_recall": 0.85, "claim_precision": 0.8,
+    "claim_attribution_acc": 0.8, "perspective_macro_f1": 0.85,
+}
+
+
+@pytest.mark.skipif(not (SHARED / "gold").is_dir(), reason="no ../shared/gold")
+def test_seed_corpus_meets_the_pinned_floors(tmp_path: Path, seed_db: Path):
+    """The quality gate: the export of the seed store scored against the gold annotations."""
+    api.export(tmp_path / "out", db=str(seed_db))
+    result = api.evaluate(tmp_path / "out", SHARED / "gold")
+    low = {m: result["overall"][m] for m, floor in FLOORS.items()
+           if result["overall"][m] is None or result["overall"][m] < floor}
+    assert not low, f"below the floor: {low}"
 
 
 def test_interrupted_ingest_resumes_to_the_same_store(tmp_path: Path, monkeypatch):

@@ -139,7 +139,9 @@ def search(query: str, *, db: str | None = None, **filters) -> list[SearchHit]:
 
 def export(outdir: str | Path, *, db: str | None = None, formats: Iterable[str] = ("jsonl",)) -> dict:
     from .export import export_store
+    from .pipeline import load_default_stages
 
+    load_default_stages()  # feature modules register their export tables on import
     with open_store(db, readonly=True) as store:
         return export_store(store, Path(outdir), formats=tuple(formats))
 

@@ -23,6 +23,8 @@ EXPORTERS: dict[str, Exporter] = {}
 # Optional declared column types ("str", "int", "float", "bool", "json") for CSV/Parquet; a
 # table without one gets its columns from its first rows.
 COLUMNS: dict[str, dict[str, str]] = {}
+# Files that are not one table in every format (an Atom feed of alerts): fn(store, outdir) -> [paths].
+FILE_EXPORTERS: dict[str, Callable[[Store, Path], list[Path]]] = {}
 WRITERS: dict[str, tuple[str, Callable[..., Any]]] = {
     "jsonl": (".jsonl", JsonlWriter),
     "csv": (".csv", CsvWriter),
@@ -141,6 +143,9 @@ def export_store(store: Store, outdir: str | os.PathLike, formats: Iterable[str]
             for w in writers.values():
                 w.abort()
             raise
+    if tables is None:
+        for name, fn in FILE_EXPORTERS.items():
+            result.setdefault(name, []).extend(fn(store, out))
     result["manifest"] = [_manifest(store, out, result, counts)]
     return result
 

@@ -130,6 +130,11 @@ class EventRules:
     threshold: float
     core_countries: tuple[str, ...] = ()
 
+    def named_cue(self, text: str, lang: str, start: int, end: int) -> bool:
+        """The span [start, end) lies inside the name of a known episode ("the Second Karabakh War")."""
+        return any(s <= start and end <= e or (s < end and start < e)
+                   for ne in self.named for s, e, _ in ne.names.finditer(text, lang))
+
 
 def compile_rules(doc: Any, file: str | None = None) -> EventRules:
     """Validate and compile the parsed events.yaml; bad data raises E300 naming the file."""

@@ -19,7 +19,8 @@ from ..model import Article
 from ..pipeline import stage
 from .dates import find_dates
 from .event_rules import EventRules, NamedEvent, rules_from_file
-from .event_syntax import can_be_object, can_be_subject, clause_start, is_undergoer_cue, modality_penalty
+from .event_syntax import (can_be_object, can_be_subject, clause_start, in_proper_name, is_undergoer_cue,
+                           modality_penalty)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,11 @@ _NUM_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "s
 _DEMONYM_FORCES = re.compile(
     r"(?<!\w)(azerbaijani|azeri|armenian|russian|turkish|iranian)\s+(?:armed\s+forces|forces|army|troops|soldiers|"
     r"military|servicemen|border guards)(?!\w)", re.IGNORECASE)
+_VICTIM_OF = re.compile(
+    r"^\W*(?:who\s+(?:were|are)\s+)?(?:affected|hit|struck|targeted|wounded|injured|victims?|suffering|suffered|"
+    r"touchés?|victimes?|пострадавш\w*|жертв\w*)\s+(?:by|of|from|in|par|de|от)\s+(?:[\w'’-]+\s+){0,4}$",
+    re.IGNORECASE)
+_DEMONYM_PAIR = re.compile(r"(?<!\w)(azerbaijani|azeri|armenian|russian|turkish|iranian)\s+and\s+", re.IGNORECASE)
 _DEMONYM_STATE = {"azerbaijani": "Azerbaijan", "azeri": "Azerbaijan", "armenian": "Armenia", "russian": "Russia",
                   "turkish": "Turkey", "iranian": "Iran"}
 
@@ -189,7 +195,10 @@ def _participants(text: str, cue_s: int, cue_e: int, ents: list[tuple[int, int, 
     after = [e for e in ents if e[0] >= cue_e and can_be_object(text, cue_e, e[0])
              and (e[2] in actors or not places or e[2] not in places)]
     subj = before[-1][2] if before else None
-    actor = subj if subj and acts(subj) else None
+    # "Azerbaijan invaded Nagorno-Karabakh, expelling ...": the nearest name that can act is the
+    # subject; a place in between is the object of an earlier verb.
+    doers = [e for e in before if acts(e[2])]
+    actor = doers[-1][2] if doers else None
     target = after[0][2] if after else None
     passive = bool(_PASSIVE.search(text[max(0, cue_s - 30):cue_s]))
     by = [e for e in ents if e[0] >= cue_e and _BY.search(text[cue_e:e[0]]) and acts(e[2])]
@@ -200,11 +209,18 @@ def _participants(text: str, cue_s: int, cue_e: int, ents: list[tuple[int, int, 
     elif is_undergoer_cue(cue) and subj:  # "Armenians fled": they are displaced, nobody's actor
         actor, target = None, subj
     if actor is None and not (passive or is_undergoer_cue(cue)):
-        m = None
-        for m in _DEMONYM_FORCES.finditer(text[clause_start(text, cue_s):cue_s]):
-            pass
-        if m is not None:
-            actor = _DEMONYM_STATE.get(m.group(1).lower())
+        # "Azerbaijani forces shelled": the demonym names the actor, unless both sides are named
+        # ("Armenian and Azeri soldiers clashed": nobody's attack in particular).
+        clause = text[clause_start(text, cue_s):cue_s]
+        sides = {_DEMONYM_STATE.get(m.group(1).lower()) for m in _DEMONYM_FORCES.finditer(clause)}
+        sides |= {_DEMONYM_STATE.get(m.group(1).lower()) for m in _DEMONYM_PAIR.finditer(clause)}
+        if len(sides) == 1:
+            actor = sides.pop()
+    # "people affected by shelling", "victims of the blockade": they are the target.
+    victims = [e for e in ents if e[1] <= cue_s and _VICTIM_OF.search(text[e[1]:cue_s])]
+    if victims and target is None:
+        target = victims[-1][2]
+        actor = None if actor == target else actor
     if actor == target:
         target = None
     place_only = [e for e in ents if e[2] in places and e[2] not in actors]
@@ -246,6 +262,8 @@ def sentence_events(text: str, *, language: str = "en", ref: str | None = None,
                 continue
             with_ok = rule.with_ is None or rule.with_.search(text, lang)
             for cs, ce, cue in hits:
+                if in_proper_name(text, cs, ce) and not rules.named_cue(text, lang, cs, ce):
+                    continue  # "Committee on ... Displaced Persons": a name, not a happening
                 named = None
                 if not with_ok:
                     if not rule.or_date_or_name:

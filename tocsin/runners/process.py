@@ -32,12 +32,29 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
-def load_stages(cfg: Settings | dict | None, stage_names: Iterable[str] | None) -> list[Any]:
+def parent_stages(stage_names: Iterable[str] | None) -> tuple[list[str], list[str]]:
+    """(stage names, their modules) as registered in this (the parent) process.
+
+    A worker imports the default stages plus these modules, so a stage registered in the
+    parent outside tocsin.stages (a plugin, a test) runs in the workers too.
+    """
+    from ..pipeline import load_default_stages
+
+    stages = load_default_stages().ordered(list(stage_names) if stage_names is not None else None)
+    return [s.name for s in stages], sorted({s.fn.__module__ for s in stages})
+
+
+def load_stages(cfg: Settings | dict | None, stage_names: Iterable[str] | None,
+                modules: Iterable[str] = ()) -> list[Any]:
     """Apply the parent's settings in this process and return the ordered stages (models warm)."""
+    import importlib
+
     if cfg is not None:
         configure(**(asdict(cfg) if isinstance(cfg, Settings) else cfg))
     from ..pipeline import load_default_stages
 
+    for m in modules:
+        importlib.import_module(m)
     return load_default_stages().ordered(list(stage_names) if stage_names is not None else None)
 
 
@@ -61,9 +78,9 @@ def as_result(value: Any) -> list[Article] | TocsinError:
     return value
 
 
-def _init(cfg: Settings, stage_names: list[str] | None) -> None:
+def _init(cfg: Settings, stage_names: list[str] | None, modules: list[str]) -> None:
     global _STAGES
-    _STAGES = load_stages(cfg, stage_names)
+    _STAGES = load_stages(cfg, stage_names, modules)
 
 
 def _work(doc: RawDocument) -> list[Article] | tuple:
@@ -81,7 +98,7 @@ class ProcessRunner:
         self.workers = int(default_workers() if workers is None else workers)
         if self.workers < 1:
             raise TocsinError("E301", f"workers must be >= 1, not {workers}")
-        self.stage_names = list(stages) if stages is not None else None
+        self.stage_names, self.modules = parent_stages(stages)
         # Enough queued work to keep every worker busy while the parent writes, no more.
         self.max_in_flight = int(max_in_flight or self.workers * 4)
 
@@ -93,7 +110,7 @@ class ProcessRunner:
         if self._pool is None:
             ctx = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init,
-                                             initargs=(settings(), self.stage_names))
+                                             initargs=(settings(), self.stage_names, self.modules))
             weakref.finalize(self, self._pool.shutdown, wait=True, cancel_futures=True)
         return self._pool
 

@@ -16,7 +16,7 @@ from typing import Any, Iterable, Iterator
 from ..config import settings
 from ..errors import TocsinError
 from ..model import Article, RawDocument
-from .process import as_result, default_workers, load_stages, run_one
+from .process import as_result, default_workers, load_stages, parent_stages, run_one
 
 
 def _ray():
@@ -30,8 +30,8 @@ def _ray():
 class _StageWorker:
     """Body of the Ray actor: stages loaded once per actor."""
 
-    def __init__(self, cfg: dict, stage_names: list[str] | None) -> None:
-        self.stages = load_stages(cfg, stage_names)
+    def __init__(self, cfg: dict, stage_names: list[str] | None, modules: list[str]) -> None:
+        self.stages = load_stages(cfg, stage_names, modules)
 
     def process(self, doc: RawDocument) -> list[Article] | tuple:
         return run_one(self.stages, doc)
@@ -48,7 +48,7 @@ class RayRunner:
         if self.workers < 1:
             raise TocsinError("E301", f"workers must be >= 1, not {workers}")
         self.address = ray_address
-        self.stage_names = list(stages) if stages is not None else None
+        self.stage_names, self.modules = parent_stages(stages)
         self.max_in_flight = int(max_in_flight or self.workers * 4)
         _ray()  # fail early, before any input is read
 
@@ -74,7 +74,7 @@ class RayRunner:
             self._started = True
             weakref.finalize(self, _shutdown, ray)
         Worker = ray.remote(num_cpus=1)(_StageWorker)
-        self._actors = [Worker.remote(asdict(settings()), self.stage_names) for _ in range(self.workers)]
+        self._actors = [Worker.remote(asdict(settings()), self.stage_names, self.modules) for _ in range(self.workers)]
         return self._actors
 
     def run(self, docs: Iterable[RawDocument]) -> Iterator[tuple[RawDocument, list[Article] | TocsinError]]:

@@ -277,7 +277,7 @@ def segment_digest(doc: RawDocument, pack: str | None = None) -> list[Article]:
         # Lines of the next header run that precede its title stay with this article.
         articles.append(_build(doc, ls, h, end_no, pack))
     _byte_spans(doc, articles)
-    resolve_dates(articles, doc.text)
+    resolve_dates(articles, "\n".join(" ".join([a.title or "", a.text]) for a in articles))  # bodies only: chrome says "in 2025" too
     return articles
 
 

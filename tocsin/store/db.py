@@ -89,6 +89,13 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
+def _is_applied(conn: sqlite3.Connection, version: int) -> bool:
+    try:
+        return conn.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (version,)).fetchone() is not None
+    except sqlite3.OperationalError:  # no schema_migrations table yet: a new store
+        return False
+
+
 def split_sql(script: str) -> list[str]:
     """Split a migration into statements (trigger bodies contain ';', so ask SQLite)."""
     def blank(sql: str) -> bool:  # only whitespace, ';' and -- comments
@@ -171,7 +178,10 @@ class Store:
                 "E201", f"store schema is version {current}, this tocsin knows up to {latest}",
                 file=str(self.path), hint="upgrade tocsin or use another store",
             )
-        pending = [m for m in known if m[0] > current]
+        # Apply every known migration this store lacks, not only those above its highest one:
+        # a store made between two releases may have skipped a number added later.
+        applied = {r[0] for r in self._conn.execute("SELECT version FROM schema_migrations")} if current else set()
+        pending = [m for m in known if m[0] not in applied]
         if not pending:
             return
         if self.readonly:
@@ -185,7 +195,7 @@ class Store:
         for version, name, sql in pending:
             with self.transaction() as conn:
                 # Another process may have migrated while we waited for the write lock.
-                if self.schema_version() >= version:
+                if _is_applied(conn, version):
                     continue
                 try:
                     for statement in split_sql(sql):
@@ -196,7 +206,7 @@ class Store:
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     (version, name, _now()),
                 )
-                conn.execute(f"PRAGMA user_version = {int(version)}")
+                conn.execute(f"PRAGMA user_version = {int(max(version, self.schema_version()))}")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..export import register
+from ..export import FILE_EXPORTERS, register
 from .alerts import list_alerts
 from .atom import write_atom
 
@@ -32,3 +32,6 @@ def export_alerts(store: Any) -> Iterator[dict[str, Any]]:
 def export_atom(store: Any, outdir: str | Path) -> Path:
     """alerts.atom in ``outdir`` (call after export_store; see docs/warn.md)."""
     return write_atom(_all(store), Path(outdir) / "alerts.atom")
+
+
+FILE_EXPORTERS["alerts.atom"] = lambda store, outdir: [export_atom(store, outdir)]
