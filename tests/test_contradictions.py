@@ -11,6 +11,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from tocsin.compare import contradictions as C
@@ -240,3 +242,25 @@ def test_bad_compare_section_names_file_and_line(tmp_path: Path) -> None:
     lines = text.splitlines()
     assert err.value.line == next(i for i, ln in enumerate(lines, 1) if ln.startswith("  margin: lots"))
 
+
+
+HEDGES = [None, "about", "almost", "more than", "at least", "up to", "less than"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.floats(min_value=1, max_value=1e7), st.floats(min_value=1, max_value=1e7),
+       st.sampled_from(HEDGES), st.sampled_from(HEDGES), st.sampled_from(["people", "percent", "months"]),
+       st.sampled_from([None, "2023-09-20", "2023-10-30", "2023-09"]), st.sampled_from([None, "2023-09-21"]))
+def test_relation_is_symmetric_and_hedges_are_respected(qa, qb, ha, hb, unit, da, db) -> None:
+    cfg = compare_config(load_pack(PACK))
+    category = {"people": "killed", "percent": "population", "months": "war"}[unit]
+    data = json.dumps({"category": category, "places": [], "years": [], "people": None})
+    a = {"id": "a", "article_id": "x", "bucket": f"{category}||{unit}", "quantity": qa, "hedge": ha, "unit": unit,
+         "date": da, "data": data, "attributed_to": None}
+    b = dict(a, id="b", article_id="y", quantity=qb, hedge=hb, date=db)
+    ra, rb = C.relate(a, b, cfg), C.relate(b, a, cfg)
+    assert (ra and ra[0]) == (rb and rb[0])
+    if ha == "more than" and hb == "more than":  # two lower bounds never disagree
+        assert ra is not None and ra[0] == "same_as"
+    if ra is not None and ra[0] == "same_as" and ha is None and hb is None and unit == "people":
+        assert abs(qa - qb) <= 0.11 * max(qa, qb)

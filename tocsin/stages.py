@@ -6,5 +6,5 @@ from __future__ import annotations
 
 from .extract import claims, entities, event_store, events, topic  # noqa: F401
 from .segment import lang, sentences, split  # noqa: F401
-from .compare import perspective, stories  # noqa: F401
+from .compare import contradictions, perspective, stories  # noqa: F401
 from . import warn  # noqa: F401  (indicators and alerts: corpus stage)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ..errors import TocsinError
 from ..extract.claims_config import bounded, validate_claims
 
 # Time units become days so "8 months" and "240 days" are one quantity.
@@ -248,7 +249,7 @@ def normalise_what(claim: dict[str, Any], cfg: CompareConfig, pack: Any = None,
 
             places = sorted({m.canonical for m in match_text(text, pack, language)
                              if m.entity_type == "place" and m.canonical not in cfg.broad_places})
-        except Exception:  # a pack without a gazetteer leaves places empty, not the run broken
+        except (TocsinError, AttributeError, KeyError):  # a pack without a gazetteer leaves places empty, not the run broken
             places = []
     years = sorted({int(y) for y in YEAR_RE.findall(text)})
     return WhatKey(category, group, uclass, people, places, years)

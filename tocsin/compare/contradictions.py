@@ -45,10 +45,7 @@ def _pack() -> Any:
 def _side(pack: Any, outlet: str | None) -> str | None:
     if not outlet or pack is None:
         return None
-    try:
-        o = pack.outlet(outlet)
-    except Exception:
-        return None
+    o = pack.outlet(outlet)
     return getattr(o, "side", None) if o is not None else None
 
 

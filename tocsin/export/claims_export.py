@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ..errors import TocsinError
 from ..store.db import Store
 from . import register
 
@@ -39,7 +40,7 @@ def export_claims(store: Store) -> Iterator[dict[str, Any]]:
 
     try:
         stored = store.query("SELECT COUNT(*) AS n FROM claims")[0]["n"]
-    except Exception:  # a store from before migration 0003 (read-only open): no table yet
+    except TocsinError:  # a store from before migration 0003 (read-only open): no table yet
         stored = 0
     if not stored:
         yield from _from_annotations(store)

@@ -24,7 +24,7 @@ _BREAK = re.compile(
 _MODAL = re.compile(
     r"(?<!\w)(?:would|could|might|may|will|shall|should|must|can|cannot|won't|'ll|hopes?|hoped|hoping|intends?|"
     r"intending|plans?|planning|seeks?|seeking|aims?|aiming|wants?|ready|prepared|going to|likely|set to|"
-    r"efforts? to|attempts? to|in order to|so as to|considers?|considering|upcoming|future|possible|possibly|"
+    r"efforts? to|attempts? to|in order to|so as to|considers?|upcoming|future|possible|possibly|"
     r"potential|risk of|threat of|expected|envisaged|proposed|proposal|pourrait|pourraient|pourra|devrait|"
     r"va|vont|espère|envisag\w*|prévu\w*|будет|будут|может|могут|мог\w*|долж\w+|планиру\w*|намер\w*|готов\w*|"
     r"собира\w*|возможн\w*)(?!\w)",
@@ -49,6 +49,7 @@ _POSSIBLE_AFTER = re.compile(
     r"(?<!\w)(?:is|are|be|remains?|seems?)\s+(?:\w+\s+)?(?:possible|likely|unlikely|expected|feared|imminent|"
     r"probable|inevitable)(?!\w)|(?<!\w)(?:est|sont)\s+(?:possible|probable)s?(?!\w)|"
     r"(?<!\w)(?:возможн\w*|вероятн\w*|неизбежн\w*)(?!\w)", re.IGNORECASE)
+_NONRESTRICTIVE = re.compile(r"^\s*,\s*(?:who|which|qui|котор\w+)(?!\w)[^,;:]{0,200},", re.IGNORECASE)
 _RELATIVE_HEAD = re.compile(r"^[\s,]*(?:who|which|that|qui|котор\w+)(?!\w)", re.IGNORECASE)
 _OPENS_CONDITION = re.compile(r"(?<!\w)(?:if|unless|whether|si|если|ли)\W*$", re.IGNORECASE)
 _NEG_AFTER = re.compile(r"^\S+(?:\s+\S+)?\s+(?:never|not|no longer|did not|didn't|was not|wasn't|failed to|"
@@ -57,6 +58,7 @@ _NEG_AFTER = re.compile(r"^\S+(?:\s+\S+)?\s+(?:never|not|no longer|did not|didn'
 _EPISTEMIC = re.compile(r"(?<!\w)(?:seems?|seemed|imagines?|imagined|wonders?|wondered|suppose[sd]?|assume[sd]?|"
                         r"semble|imagin\w+|кажется|представля\w*)(?!\w)", re.IGNORECASE)
 _SCOPE_WORDS = 8
+_COORDINATION = re.compile(r";|,\s*(?:and|but|yet|mais|et|но|а|и)(?!\w)", re.IGNORECASE)
 # A sentence framed in the future ("In the near future, we look forward to hosting a summit").
 _FUTURE_FRAME = re.compile(
     r"^\W*(?:in the (?:near |coming )?future|next (?:week|month|year)|tomorrow|à l'avenir|prochainement|"
@@ -101,8 +103,12 @@ def modality_penalty(text: str, cs: int, etype: str) -> float:
     # A modal governs the verb phrase right after it: look at the last few words only.
     # ... and not across a comma ("accept aid and not only from Armenia, the government agreed").
     window = " ".join(text[lo:cs].split()[-_SCOPE_WORDS:]).rsplit(",", 1)[-1]
+    if etype in _PRESUPPOSED:
+        # "should help free the prisoners": the modal governs the release, not the detention;
+        # only a modal right before the cue ("may destroy churches") makes the event unreal.
+        window = " ".join(window.split()[-3:])
     if _MODAL.search(window) and etype not in _OFFERABLE:
-        pen += 0.35
+        pen += 0.4
     if etype not in _PRESUPPOSED and _DIRECTIVE.search(window):
         pen += 0.3
     if _NEGATION.search(window) or _NEG_AFTER.search(text[cs:cs + 60]):
@@ -118,6 +124,7 @@ def modality_penalty(text: str, cs: int, etype: str) -> float:
     # about a detention or blockade presupposes it whatever the main clause wishes.)
     first = _BREAK.search(text)
     if (first is not None and first.end() <= lo and etype not in _PRESUPPOSED
+            and not _COORDINATION.search(text[first.start():lo])  # "X may protest, but Y attacked": two mains
             and (_MODAL.search(text[:first.start()]) or _EPISTEMIC.search(text[:first.start()]))):
         pen += 0.35
     return pen
@@ -147,7 +154,9 @@ def can_be_subject(text: str, ent_start: int, ent_end: int, cue_start: int) -> b
         return False
     between = text[ent_end:cue_start]
     # "Pashinyan, who also spoke to ...": the relative pronoun stands for the entity before it.
-    between = _RELATIVE_HEAD.sub(" ", _PAREN.sub(" ", between), count=1)
+    # "The Armenians of X, who fought for decades, left their homes": skip the enclosed relative.
+    between = _NONRESTRICTIVE.sub(" ", _PAREN.sub(" ", between), count=1)
+    between = _RELATIVE_HEAD.sub(" ", between, count=1)
     if _BREAK.search(between):
         return False
     return len(between.split()) <= 10
@@ -159,3 +168,74 @@ def can_be_object(text: str, cue_end: int, ent_start: int) -> bool:
     if _BREAK.search(between) or "," in between:
         return False
     return len(between.split()) <= 8
+
+
+# ----------------------------------------------------------------------------- roles
+
+_PASSIVE = re.compile(r"(?<!\w)(?:was|were|been|being|is|are|été|был[аио]?)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+_BY = re.compile(r"^\W*(?:\w+\s+){0,3}?(?:by|par|de la part de)\s+(?:the\s+|l[ae']\s*)?$", re.IGNORECASE)
+_DEMONYM_FORCES = re.compile(
+    r"(?<!\w)(azerbaijani|azeri|armenian|russian|turkish|iranian)\s+(?:armed\s+forces|forces|army|troops|soldiers|"
+    r"military|servicemen|border guards)(?!\w)", re.IGNORECASE)
+_VICTIM_OF = re.compile(
+    r"^\W*(?:who\s+(?:were|are)\s+)?(?:affected|hit|struck|targeted|wounded|injured|victims?|suffering|suffered|"
+    r"touchés?|victimes?|пострадавш\w*|жертв\w*)\s+(?:by|of|from|in|par|de|от)\s+(?:[\w'’-]+\s+){0,4}$",
+    re.IGNORECASE)
+_DEMONYM_PAIR = re.compile(r"(?<!\w)(azerbaijani|azeri|armenian|russian|turkish|iranian)\s+and\s+", re.IGNORECASE)
+_DEMONYM_STATE = {"azerbaijani": "Azerbaijan", "azeri": "Azerbaijan", "armenian": "Armenia", "russian": "Russia",
+                  "turkish": "Turkey", "iranian": "Iran"}
+
+
+def participants(text: str, cue_s: int, cue_e: int, ents: list[tuple[int, int, str]],
+                  actors: set[str], places: set[str], groups: frozenset[str] = frozenset(),
+                  etype: str = "", cue: str = "") -> tuple[str | None, str | None, str | None]:
+    """Actor (subject before an active cue, or "by X" after a passive), target (object after), place.
+
+    Actors must be able to act (states, organisations, forces, people; a people/group only
+    protests); places that are not states never act; actor and target differ.
+    """
+    def acts(name: str) -> bool:
+        if name in groups and etype != "protest":
+            return False
+        return name in actors or not places or name not in places
+
+    before = [e for e in ents if e[1] <= cue_s and can_be_subject(text, e[0], e[1], cue_s)]
+    # Targets too are things that can be acted on as parties (states, forces, people, groups);
+    # a mere place ("the Lachin corridor") is the event's place, not its target.
+    after = [e for e in ents if e[0] >= cue_e and can_be_object(text, cue_e, e[0])
+             and (e[2] in actors or not places or e[2] not in places)]
+    subj = before[-1][2] if before else None
+    # "Azerbaijan invaded Nagorno-Karabakh, expelling ...": the nearest name that can act is the
+    # subject; a place in between is the object of an earlier verb.
+    doers = [e for e in before if acts(e[2])]
+    actor = doers[-1][2] if doers else None
+    target = after[0][2] if after else None
+    passive = bool(_PASSIVE.search(text[max(0, cue_s - 30):cue_s]))
+    by = [e for e in ents if e[0] >= cue_e and _BY.search(text[cue_e:e[0]]) and acts(e[2])]
+    if by and (passive or _BY.search(text[cue_e:by[0][0]])):
+        actor, target = by[0][2], subj
+    elif (passive or is_undergoer_cue(cue)) and subj:
+        # "civilians were killed", "Armenians fled": the subject undergoes it; nobody's actor
+        actor, target = None, subj
+    if actor is None and not (passive or is_undergoer_cue(cue)):
+        # "Azerbaijani forces shelled": the demonym names the actor, unless both sides are named
+        # ("Armenian and Azeri soldiers clashed": nobody's attack in particular).
+        clause = text[clause_start(text, cue_s):cue_s]
+        sides = {_DEMONYM_STATE.get(m.group(1).lower()) for m in _DEMONYM_FORCES.finditer(clause)}
+        sides |= {_DEMONYM_STATE.get(m.group(1).lower()) for m in _DEMONYM_PAIR.finditer(clause)}
+        if len(sides) == 1:
+            actor = sides.pop()
+    # "people affected by shelling", "victims of the blockade": they are the target.
+    victims = [e for e in ents if e[1] <= cue_s and _VICTIM_OF.search(text[e[1]:cue_s])]
+    if victims and target is None:
+        target = victims[-1][2]
+        actor = None if actor == target else actor
+    if actor == target:
+        target = None
+    place_only = [e for e in ents if e[2] in places and e[2] not in actors]
+    place = None
+    if place_only:
+        place = min(place_only, key=lambda e: abs(e[0] - cue_s))[2]
+    elif target and target in places:
+        place = target
+    return actor, target, place

@@ -19,8 +19,7 @@ from ..model import Article
 from ..pipeline import stage
 from .dates import find_dates
 from .event_rules import EventRules, NamedEvent, rules_from_file
-from .event_syntax import (can_be_object, can_be_subject, clause_start, in_proper_name, is_undergoer_cue,
-                           modality_penalty)
+from .event_syntax import in_proper_name, modality_penalty, participants
 
 log = logging.getLogger(__name__)
 
@@ -34,25 +33,12 @@ _HYPO = re.compile(
 _TEMPORAL_ONLY = re.compile(
     r"(?:after|since|following|before|ending|end of|conclusion of|aftermath of|wake of|depuis|après|после)\s+"
     r"(?:the\s+|its\s+|la\s+|le\s+|l')?(?:\w+\s+){0,3}$", re.IGNORECASE)
-_PASSIVE = re.compile(r"(?<!\w)(?:was|were|been|being|is|are|été|был[аио]?)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
-_BY = re.compile(r"^\W*(?:\w+\s+){0,3}?(?:by|par|de la part de)\s+(?:the\s+|l[ae']\s*)?$", re.IGNORECASE)
 _KILL = re.compile(
     r"(?<!\w)(?:kill\w*|dead|died|deaths?|fatalit\w+|lives|tués?|morts?|décès|погиб\w*|убит\w*|жертв\w*)(?!\w)",
     re.IGNORECASE)
 _NUM = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ ,.\u202f\u00a0]\d{3})+|\d+)(?![\w%])")
 _NUM_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
               "ten": 10, "dozens": None, "un": 1, "deux": 2, "trois": 3, "один": 1, "два": 2, "три": 3}
-
-_DEMONYM_FORCES = re.compile(
-    r"(?<!\w)(azerbaijani|azeri|armenian|russian|turkish|iranian)\s+(?:armed\s+forces|forces|army|troops|soldiers|"
-    r"military|servicemen|border guards)(?!\w)", re.IGNORECASE)
-_VICTIM_OF = re.compile(
-    r"^\W*(?:who\s+(?:were|are)\s+)?(?:affected|hit|struck|targeted|wounded|injured|victims?|suffering|suffered|"
-    r"touchés?|victimes?|пострадавш\w*|жертв\w*)\s+(?:by|of|from|in|par|de|от)\s+(?:[\w'’-]+\s+){0,4}$",
-    re.IGNORECASE)
-_DEMONYM_PAIR = re.compile(r"(?<!\w)(azerbaijani|azeri|armenian|russian|turkish|iranian)\s+and\s+", re.IGNORECASE)
-_DEMONYM_STATE = {"azerbaijani": "Azerbaijan", "azeri": "Azerbaijan", "armenian": "Armenia", "russian": "Russia",
-                  "turkish": "Turkey", "iranian": "Iran"}
 
 DEFAULT_PACK = "south-caucasus"
 # Types one episode is told as: a war's killing of civilians belongs to the war.
@@ -176,62 +162,6 @@ def _fatalities(text: str) -> int | None:
     return best
 
 
-def _participants(text: str, cue_s: int, cue_e: int, ents: list[tuple[int, int, str]],
-                  actors: set[str], places: set[str], groups: frozenset[str] = frozenset(),
-                  etype: str = "", cue: str = "") -> tuple[str | None, str | None, str | None]:
-    """Actor (subject before an active cue, or "by X" after a passive), target (object after), place.
-
-    Actors must be able to act (states, organisations, forces, people; a people/group only
-    protests); places that are not states never act; actor and target differ.
-    """
-    def acts(name: str) -> bool:
-        if name in groups and etype != "protest":
-            return False
-        return name in actors or not places or name not in places
-
-    before = [e for e in ents if e[1] <= cue_s and can_be_subject(text, e[0], e[1], cue_s)]
-    # Targets too are things that can be acted on as parties (states, forces, people, groups);
-    # a mere place ("the Lachin corridor") is the event's place, not its target.
-    after = [e for e in ents if e[0] >= cue_e and can_be_object(text, cue_e, e[0])
-             and (e[2] in actors or not places or e[2] not in places)]
-    subj = before[-1][2] if before else None
-    # "Azerbaijan invaded Nagorno-Karabakh, expelling ...": the nearest name that can act is the
-    # subject; a place in between is the object of an earlier verb.
-    doers = [e for e in before if acts(e[2])]
-    actor = doers[-1][2] if doers else None
-    target = after[0][2] if after else None
-    passive = bool(_PASSIVE.search(text[max(0, cue_s - 30):cue_s]))
-    by = [e for e in ents if e[0] >= cue_e and _BY.search(text[cue_e:e[0]]) and acts(e[2])]
-    if by and (passive or _BY.search(text[cue_e:by[0][0]])):
-        actor, target = by[0][2], subj
-    elif passive and subj:  # "civilians were killed": the subject undergoes it
-        actor, target = None, subj
-    elif is_undergoer_cue(cue) and subj:  # "Armenians fled": they are displaced, nobody's actor
-        actor, target = None, subj
-    if actor is None and not (passive or is_undergoer_cue(cue)):
-        # "Azerbaijani forces shelled": the demonym names the actor, unless both sides are named
-        # ("Armenian and Azeri soldiers clashed": nobody's attack in particular).
-        clause = text[clause_start(text, cue_s):cue_s]
-        sides = {_DEMONYM_STATE.get(m.group(1).lower()) for m in _DEMONYM_FORCES.finditer(clause)}
-        sides |= {_DEMONYM_STATE.get(m.group(1).lower()) for m in _DEMONYM_PAIR.finditer(clause)}
-        if len(sides) == 1:
-            actor = sides.pop()
-    # "people affected by shelling", "victims of the blockade": they are the target.
-    victims = [e for e in ents if e[1] <= cue_s and _VICTIM_OF.search(text[e[1]:cue_s])]
-    if victims and target is None:
-        target = victims[-1][2]
-        actor = None if actor == target else actor
-    if actor == target:
-        target = None
-    place_only = [e for e in ents if e[2] in places and e[2] not in actors]
-    place = None
-    if place_only:
-        place = min(place_only, key=lambda e: abs(e[0] - cue_s))[2]
-    elif target and target in places:
-        place = target
-    return actor, target, place
-
-
 def sentence_events(text: str, *, language: str = "en", ref: str | None = None,
                     entities: list[tuple[int, int, str]] | None = None, rules: EventRules | None = None,
                     actors: set[str] | None = None, places: set[str] | None = None,
@@ -273,7 +203,7 @@ def sentence_events(text: str, *, language: str = "en", ref: str | None = None,
                     if not near and named is None:
                         continue
                 conf = rule.weight
-                actor, target, place = _participants(text, cs, ce, ents, actors, places, groups, etype, cue)
+                actor, target, place = participants(text, cs, ce, ents, actors, places, groups, etype, cue)
                 d = _nearest_date(dates, cs)
                 conf += 0.1 if d else 0.0
                 conf += 0.1 if actor else 0.0
