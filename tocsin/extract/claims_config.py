@@ -57,7 +57,7 @@ def validate_claims(doc: Any, ctx: Any) -> dict[str, Any]:
     from ..packs.schema import line_of, to_plain  # local: packs imports are optional here
 
     if not isinstance(doc, dict):
-        raise ctx.fail(line_of(doc), "claims.yaml must be a mapping of settings")
+        raise ctx.fail(line_of(doc) or 1, "claims.yaml must be a mapping of settings")
     for key in _LIST_KEYS:
         if key in doc and not isinstance(doc[key], list):
             raise ctx.fail(line_of(doc, key), f"'{key}' must be a list")

@@ -137,31 +137,52 @@ class EventRules:
 
 
 def compile_rules(doc: Any, file: str | None = None) -> EventRules:
-    """Validate and compile the parsed events.yaml; bad data raises E300 naming the file."""
+    """Validate and compile the parsed events.yaml; bad data raises E300 naming the file
+    (and the line, when ``doc`` comes from the pack loader's line-aware YAML reader)."""
+    from ..packs.schema import line_of
+
+    where = [line_of(doc) or 1]  # line of the entry being compiled, for errors raised below
+    try:
+        return _compile(doc, file, where)
+    except TocsinError as e:
+        if e.line is None and e.file == file:
+            raise TocsinError(e.code, e.message, file=e.file, line=where[0], hint=e.hint) from None
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, re.error) as e:
+        # A wrong type deep in a rule (weight: "high", cues: 3) must not become a traceback.
+        raise TocsinError("E300", f"events.yaml: invalid value ({type(e).__name__}: {' '.join(str(e).split())})",
+                          file=file, line=where[0]) from None
+
+
+def _compile(doc: Any, file: str | None, where: list) -> EventRules:
+    from ..packs.schema import line_of
+
     _FILE["f"] = file
     if not isinstance(doc, dict) or not isinstance(doc.get("types"), dict):
         raise TocsinError("E300", "events.yaml needs a 'types' mapping of event type -> rules", file=file)
     types: dict[str, EventType] = {}
     raw_types = doc["types"]
     for name, spec in raw_types.items():
+        where[0] = line_of(raw_types, name) or where[0]
         if not isinstance(spec, dict) or not isinstance(spec.get("rules"), list) or not spec["rules"]:
             raise TocsinError("E300", f"event type '{name}' needs a non-empty 'rules' list", file=file)
         rules = []
         for i, r in enumerate(spec["rules"]):
-            where = f"types.{name}.rules[{i}]"
+            where[0] = line_of(spec["rules"], i) or where[0]
+            at = f"types.{name}.rules[{i}]"
             if not isinstance(r, dict) or "cues" not in r:
-                raise TocsinError("E300", f"{where}: each rule needs 'cues'", file=file)
+                raise TocsinError("E300", f"{at}: each rule needs 'cues'", file=file)
             cues_raw = r["cues"]
             if isinstance(cues_raw, str) and cues_raw.startswith("@"):
                 ref = cues_raw[1:]
                 if ref not in raw_types:
-                    raise TocsinError("E300", f"{where}: cues refer to unknown type '{ref}'", file=file)
+                    raise TocsinError("E300", f"{at}: cues refer to unknown type '{ref}'", file=file)
                 cues_raw = raw_types[ref]["rules"][0]["cues"]
             rules.append(
                 Rule(
-                    cues=_cueset(cues_raw, where + ".cues"),
-                    with_=_cueset(r["with"], where + ".with") if r.get("with") else None,
-                    without=_cueset(r["without"], where + ".without") if r.get("without") else None,
+                    cues=_cueset(cues_raw, at + ".cues"),
+                    with_=_cueset(r["with"], at + ".with") if r.get("with") else None,
+                    without=_cueset(r["without"], at + ".without") if r.get("without") else None,
                     weight=float(r.get("weight", 0.6)),
                     or_date_or_name=bool(r.get("or_date_or_name", False)),
                 )
@@ -170,6 +191,7 @@ def compile_rules(doc: Any, file: str | None = None) -> EventRules:
                                      tuple(spec.get("overrides") or ()))
     named = []
     for i, n in enumerate(doc.get("named_events") or []):
+        where[0] = line_of(doc.get("named_events"), i) or where[0]
         if not isinstance(n, dict) or "key" not in n or n.get("type") not in types:
             raise TocsinError("E300", f"named_events[{i}] needs a key and a known type", file=file)
         named.append(
@@ -191,23 +213,23 @@ _CACHE: dict[tuple[str, float], EventRules] = {}
 
 def rules_from_file(path: str | Path) -> EventRules:
     """Compiled rules of one events.yaml (cached by path and modification time)."""
-    import yaml
+    from ..packs.schema import line_of
 
     p = Path(path)
     key = (str(p.resolve()), p.stat().st_mtime)
     if key not in _CACHE:
-        try:
-            doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except yaml.YAMLError as e:
-            line = getattr(getattr(e, "problem_mark", None), "line", None)
-            raise TocsinError("E300", f"events.yaml is not valid YAML: {getattr(e, 'problem', e)}", file=str(p),
-                              line=line + 1 if line is not None else None) from None
+        # The pack loader's reader: syntax errors, bad UTF-8 and duplicate keys become E300 with
+        # file:line, and the parsed nodes remember their lines for compile_rules' errors.
+        from ..packs.loader import read_yaml
+
+        doc = read_yaml(p)
         if isinstance(doc, dict) and doc.get("extends"):
             # A pack may reuse another pack's cue vocabularies and add its own named events.
             base_path = p.parent.parent / str(doc["extends"]) / "events.yaml"
             if not base_path.is_file():
-                raise TocsinError("E300", f"events.yaml extends unknown pack '{doc['extends']}'", file=str(p))
-            base = yaml.safe_load(base_path.read_text(encoding="utf-8")) or {}
+                raise TocsinError("E300", f"events.yaml extends unknown pack '{doc['extends']}'", file=str(p),
+                                  line=line_of(doc, "extends"))
+            base = read_yaml(base_path) or {}
             merged = {**base, **{k: v for k, v in doc.items() if k != "extends"}}
             merged["types"] = {**(base.get("types") or {}), **(doc.get("types") or {})}
             doc = merged

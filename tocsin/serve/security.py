@@ -74,19 +74,28 @@ class SecurityMiddleware:
                 return
         seen = 0
         started = False
+        overflow = False
 
         async def limited_receive() -> Message:
             # Chunked uploads declare no length: count what actually arrives.
-            nonlocal seen
+            nonlocal seen, overflow
             msg = await receive()
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
                 if seen > self.max_body:
+                    overflow = True
                     raise _TooLarge()
             return msg
 
         async def send_with_headers(msg: Message) -> None:
             nonlocal started
+            if overflow:
+                # FastAPI's form parser catches _TooLarge and answers 400 ("error parsing the
+                # body"): whatever the app sends after an overflow is replaced by our 413.
+                if not started:
+                    started = True
+                    await _send_json(send, 413, error_body(413, f"request body over {self.max_body} bytes"))
+                return
             if msg["type"] == "http.response.start":
                 started = True
                 existing = {k.lower() for k, _ in msg.get("headers", [])}

@@ -91,7 +91,7 @@ class WarnConfig:
 def _validate(doc: Any, ctx: Ctx) -> dict[str, Any]:
     """Check indicators.yaml; errors name the file and line. Returns plain data."""
     if not isinstance(doc, dict):
-        raise ctx.fail(None, "indicators.yaml must be a mapping")
+        raise ctx.fail(line_of(doc) or 1, "indicators.yaml must be a mapping")
     base: dict[str, Any] = {}
     if doc.get("extends"):
         # Reuse another pack's risk factors, Stanton stages and indicators; ours override.

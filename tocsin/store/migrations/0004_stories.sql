@@ -36,7 +36,15 @@ CREATE TABLE story_keys (
 ) WITHOUT ROWID;
 CREATE INDEX story_keys_article ON story_keys (article_id);
 
--- Scored pairs above the link threshold (a < b); stories are their connected components.
+-- Embedding cache: model + hash of the embedded text -> float32 vector. Not cleared by a
+-- rebuild, so only text never seen before reaches the model.
+CREATE TABLE IF NOT EXISTS story_embeddings (
+    key   TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    vec   BLOB NOT NULL
+) WITHOUT ROWID;
+
+-- Scored pairs at or above the edge floor (a < b); stories are average-linkage clusters of them.
 CREATE TABLE story_links (
     a       TEXT NOT NULL,
     b       TEXT NOT NULL,
