@@ -62,8 +62,8 @@ def _print_summary(s: api.RunSummary, db: str) -> None:
     out.print(t)
     for e in s.errors[:20]:
         console.print(f"[red]error[/red] {e}", markup=True, highlight=False)
-    if len(s.errors) > 20:
-        console.print(f"... and {len(s.errors) - 20} more errors (see the store's errors table)")
+    if s.n_errors > 20:
+        console.print(f"... and {s.n_errors - 20} more errors (see the store's errors table)")
 
 
 @app.command()

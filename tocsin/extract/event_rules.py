@@ -209,6 +209,7 @@ def _s(v: Any) -> str | None:
 
 
 _CACHE: dict[tuple[str, float], EventRules] = {}
+EVENTS_KEYS = ("extends", "scope_topics", "core_countries", "threshold", "types", "named_events")
 
 
 def rules_from_file(path: str | Path) -> EventRules:
@@ -223,6 +224,10 @@ def rules_from_file(path: str | Path) -> EventRules:
         from ..packs.loader import read_yaml
 
         doc = read_yaml(p)
+        for k in doc if isinstance(doc, dict) else ():
+            if k not in EVENTS_KEYS:  # a misspelt key would otherwise be silently ignored
+                raise TocsinError("E300", f"events.yaml: unknown key {k!r} (known: {', '.join(EVENTS_KEYS)})",
+                                  file=str(p), line=line_of(doc, k))
         if isinstance(doc, dict) and doc.get("extends"):
             # A pack may reuse another pack's cue vocabularies and add its own named events.
             base_path = p.parent.parent / str(doc["extends"]) / "events.yaml"
@@ -235,3 +240,20 @@ def rules_from_file(path: str | Path) -> EventRules:
             doc = merged
         _CACHE[key] = compile_rules(doc, str(p))
     return _CACHE[key]
+
+
+def _validate_section(doc: Any, ctx: Any) -> Any:
+    """Pack.section("events"): the same checks as compiling (with file:line), plain data back."""
+    from ..packs.schema import to_plain
+
+    rules_from_file(ctx.file)
+    return to_plain(doc) if doc is not None else {}
+
+
+def _register() -> None:
+    from ..packs.schema import register_section
+
+    register_section("events", _validate_section)
+
+
+_register()

@@ -370,12 +370,22 @@ def load_pack(name_or_path: str | os.PathLike[str] = "south-caucasus") -> Pack:
     return _load_cached(str(path), _stamp(path))
 
 
+def check_pack(name_or_path: str | os.PathLike[str] = "south-caucasus") -> Pack:
+    """Load a pack and validate every section file it holds, so a broken file stops a run up
+    front with its file:line, instead of failing per document (and leaving inputs marked done)."""
+    pack = load_pack(name_or_path)
+    for f in sorted(pack.path.glob("*.yaml")):
+        if f.stem != "pack" and f.stem not in CORE_SECTIONS:
+            pack.section(f.stem)
+    return pack
+
+
 def clear_cache() -> None:
     """Forget every parsed pack (tests; long-running servers after a reinstall)."""
     _load_cached.cache_clear()
 
 
 __all__ = [
-    "Pack", "load_pack", "available_packs", "resolve_pack_path", "clear_cache", "read_yaml",
+    "Pack", "load_pack", "check_pack", "available_packs", "resolve_pack_path", "clear_cache", "read_yaml",
     "DATA_DIR", "ENTRY_POINT_GROUP",
 ]

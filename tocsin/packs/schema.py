@@ -344,6 +344,9 @@ def parse_topics(doc: Any, ctx: Ctx, labels: tuple[str, ...], known: set[str] | 
         return {}
     if not isinstance(doc, dict):
         raise ctx.fail(line_of(doc) or 1, "top level must be a mapping")
+    for key in doc:
+        if key != "rules":  # a misspelt key would otherwise be silently ignored
+            raise ctx.fail(line_of(doc, key), f"unknown key {key!r} (topics.yaml has only 'rules')")
     rules = doc.get("rules", {})
     if not isinstance(rules, dict):
         raise ctx.fail(line_of(doc, "rules"), "'rules' must map a topic label to its rule")

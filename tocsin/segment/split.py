@@ -91,7 +91,12 @@ def _similar(a: str, b: str, threshold: float = 0.85) -> bool:
         return False
     if na == nb:
         return True
-    return difflib.SequenceMatcher(None, na, nb, autojunk=False).ratio() >= threshold
+    # Cheap upper bounds first: most line pairs differ in length or letters, and the full
+    # ratio is quadratic in the line length.
+    if 2 * min(len(na), len(nb)) / (len(na) + len(nb)) < threshold:
+        return False
+    m = difflib.SequenceMatcher(None, na, nb, autojunk=False)
+    return m.quick_ratio() >= threshold and m.ratio() >= threshold
 
 
 def _norm(s: str) -> str:

@@ -88,10 +88,17 @@ class WarnConfig:
     pack_name: str = ""
 
 
+INDICATOR_KEYS = ("extends", "risk_factors", "stanton", "indicators", "groups", "default_group", "areas",
+                  "detection", "rules", "levels")
+
+
 def _validate(doc: Any, ctx: Ctx) -> dict[str, Any]:
     """Check indicators.yaml; errors name the file and line. Returns plain data."""
     if not isinstance(doc, dict):
         raise ctx.fail(line_of(doc) or 1, "indicators.yaml must be a mapping")
+    for key in doc:
+        if key not in INDICATOR_KEYS:  # a misspelt key would otherwise be silently ignored
+            raise ctx.fail(line_of(doc, key), f"unknown key {key!r} (known: {', '.join(INDICATOR_KEYS)})")
     base: dict[str, Any] = {}
     if doc.get("extends"):
         # Reuse another pack's risk factors, Stanton stages and indicators; ours override.
@@ -154,6 +161,36 @@ def _check_rule(rule: Any, known: set[str], ctx: Ctx | None, line: int | None = 
 
 register_section("indicators", _validate)
 
+CONFIG_KEYS = ("detection", "levels", "rules")
+
+
+def _check_config(doc: Any, path: Path) -> dict[str, Any]:
+    """config.yaml's shape, with file:line errors: a typo there must not become a traceback
+    (or a silently ignored key) at alert time."""
+    ctx = Ctx(str(path))
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise ctx.fail(line_of(doc) or 1, "warn config must be a mapping with detection, levels, rules")
+    for key in doc:
+        if key not in CONFIG_KEYS:
+            raise ctx.fail(line_of(doc, key), f"unknown key {key!r} (known: {', '.join(CONFIG_KEYS)})")
+    det = doc.get("detection") or {}
+    if not isinstance(det, dict):
+        raise ctx.fail(line_of(doc, "detection"), "'detection' must be a mapping of name -> number")
+    for key, v in det.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ctx.fail(line_of(det, key), f"detection.{key} must be a number, got {v!r}")
+    levels = doc.get("levels")
+    if levels is not None and (not isinstance(levels, list) or not all(isinstance(x, str) for x in levels)):
+        raise ctx.fail(line_of(doc, "levels"), "'levels' must be a list of level names")
+    rules = doc.get("rules") or []
+    if not isinstance(rules, list):
+        raise ctx.fail(line_of(doc, "rules"), "'rules' must be a list")
+    for i, rule in enumerate(rules):
+        _check_rule(rule, set(), ctx, line_of(rules, i))
+    return to_plain(doc)
+
 _CACHE: dict[tuple[Any, ...], WarnConfig] = {}
 
 
@@ -169,7 +206,7 @@ def load_config(pack: Any = None, config_path: str | Path | None = None) -> Warn
         return _CACHE[key]
     if not path.is_file():
         raise TocsinError("E300", "warn config not found", file=str(path))
-    base = to_plain(read_yaml(path)) or {}
+    base = _check_config(read_yaml(path), path)
     doc = pack.section("indicators") or {}
     if not doc:
         raise TocsinError("E300", f"pack {pack.name} has no indicators.yaml", file=str(pack.path),
