@@ -10,7 +10,7 @@ SERVE  ?= 1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test eval install clean stress browser
+.PHONY: demo test eval install clean stress browser bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,3 +49,7 @@ stress: $(STAMP)
 
 clean:
 	rm -rf $(OUT) $(DB) $(DB)-wal $(DB)-shm
+
+## Benchmarks (bench/report.md and bench/report.json); e.g. BENCH_ARGS="--sizes 10000,100000".
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -8,6 +8,9 @@ from hypothesis import HealthCheck, settings
 
 from tocsin.store import Store
 
+# Tests never write to the user's home: no per-user embedding cache (the store keeps its own).
+os.environ.setdefault("TOCSIN_EMBED_CACHE", "0")
+
 settings.register_profile("tocsin", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("tocsin")
 

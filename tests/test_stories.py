@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from tocsin.compare import embed, story_compare, stories
+from tocsin.compare import embed, stories, story_compare, story_features
 from tocsin.model import Article
 from tocsin.packs import load_pack
 
@@ -135,3 +136,115 @@ def test_day_round_trips_and_partial_dates_span(d) -> None:
     assert stories._iso(stories._day(iso)) == iso
     assert stories._day(iso[:7]) <= stories._day(iso) <= stories._day(iso[:7], end=True)
     assert stories._day(iso[:4]) <= stories._day(iso) <= stories._day(iso[:4], end=True)
+
+
+# --------------------------------------------------------------------------- clustering
+
+
+def _chain(n: int, score: float = 0.6) -> list[tuple[str, str, float]]:
+    return [(f"a{i}", f"a{i + 1}", score) for i in range(n - 1)]
+
+
+def test_single_links_do_not_chain_into_one_story() -> None:
+    nodes = {f"a{i}": 19600 + i for i in range(6)}
+    groups = stories.cluster(nodes, _chain(6))
+    assert max(map(len, groups)) < 6  # a path of pair links is not one story
+    clique = [(f"a{i}", f"a{j}", 0.6) for i in range(4) for j in range(i + 1, 4)]
+    assert [sorted(nodes)[:4]] == [g for g in stories.cluster(nodes, clique) if len(g) > 1]
+
+
+def test_story_span_is_capped() -> None:
+    p = stories.StoryParams()
+    nodes = {"a": 19600, "b": 19601, "c": 19600 + p.max_span_days + 5}
+    edges = [("a", "b", 0.9), ("a", "c", 0.9), ("b", "c", 0.9)]
+    groups = stories.cluster(nodes, edges, p)
+    assert ["a", "b"] in groups and ["c"] in groups
+    # Undated articles are not held back by the cap.
+    assert stories.cluster({"a": 19600, "b": None, "c": 19600 + 400}, [("a", "b", 0.9)], p)[0] == ["a", "b"]
+
+
+def test_weak_member_does_not_pull_clusters_together() -> None:
+    # Two tight stories and one article linked strongly to one member of each.
+    nodes = {x: 19600 for x in ("a1", "a2", "a3", "b1", "b2", "b3", "x")}
+    edges = [(i, j, 0.8) for g in ("a", "b") for i, j in ((f"{g}1", f"{g}2"), (f"{g}1", f"{g}3"), (f"{g}2", f"{g}3"))]
+    edges += [("a1", "x", 0.5), ("b1", "x", 0.5)]
+    groups = stories.cluster(nodes, edges)
+    assert ["a1", "a2", "a3"] in groups and ["b1", "b2", "b3"] in groups
+
+
+@given(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7), st.floats(0.25, 1.0)), max_size=25),
+       st.randoms(use_true_random=False))
+def test_clustering_ignores_arrival_order(raw, rnd) -> None:
+    nodes = {f"n{i}": 19600 + 3 * i for i in range(8)}
+    edges = [(f"n{a}", f"n{b}", round(s, 3)) for a, b, s in raw if a != b]
+    base = stories.cluster(nodes, edges)
+    shuffled_nodes = list(nodes.items())
+    rnd.shuffle(shuffled_nodes)
+    shuffled_edges = [(b, a, s) if rnd.random() < 0.5 else (a, b, s) for a, b, s in edges]
+    rnd.shuffle(shuffled_edges)
+    assert stories.cluster(dict(shuffled_nodes), shuffled_edges) == base
+    assert sorted(x for g in base for x in g) == sorted(nodes)  # a partition of the nodes
+
+
+def test_params_come_from_pack_section() -> None:
+    class _Pack:
+        def section(self, name: str) -> dict:
+            return {"max_span_days": 7} if name == "stories" else {}
+
+    assert stories.params(_Pack()).max_span_days == 7
+    assert stories.params(None) == stories.StoryParams()
+
+    class _Ctx:
+        def fail(self, line: int, msg: str) -> Exception:
+            return ValueError(msg)
+
+    assert story_features._validate_params({"cohesion": 0.3}, _Ctx()) == {"cohesion": 0.3}
+    with pytest.raises(ValueError, match="unknown"):
+        story_features._validate_params({"cohesoin": 0.3}, _Ctx())
+    with pytest.raises(ValueError, match="number"):
+        story_features._validate_params({"cohesion": "high"}, _Ctx())
+
+
+@given(st.text(min_size=1, max_size=400))
+def test_minhash_is_deterministic_and_self_similar(text: str) -> None:
+    a, b = stories.minhash(text), stories.minhash(text)
+    assert a.shape == (stories.NUM_PERM,) and story_features._jaccard(a, b) == 1.0
+
+
+def test_minhash_estimates_overlap() -> None:
+    words = [f"w{i}" for i in range(200)]
+    same = story_features._jaccard(stories.minhash(" ".join(words)), stories.minhash(" ".join(words[:190])))
+    other = story_features._jaccard(stories.minhash(" ".join(words)), stories.minhash(" ".join(w + "x" for w in words)))
+    assert same > 0.7 and other < 0.2
+
+
+def test_embeddings_are_cached_in_store_and_per_user(store, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("TOCSIN_EMBED_CACHE", str(tmp_path / "emb.sqlite"))
+    store.add_articles([EN, WHEAT])
+    stories.update_stories(store, pack=PACK)
+    before = {r[0] for r in store.query("SELECT key FROM story_embeddings")}
+    assert len(before) == 2
+
+    def boom(texts):  # a rebuild must not reach the model again
+        raise AssertionError("model called for cached text")
+
+    monkeypatch.setattr(embed, "embed_texts", boom)
+    stories.update_stories(store, full=True, pack=PACK)
+    store.query("SELECT 1")
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM story_embeddings")
+    stories.update_stories(store, full=True, pack=PACK)  # the per-user cache answers
+    assert {r[0] for r in store.query("SELECT key FROM story_embeddings")} == before
+
+
+def test_new_article_rewrites_only_its_story(store) -> None:
+    store.add_articles([EN, WHEAT, SPORT])
+    stories.update_stories(store, pack=PACK)
+    old_sid = stories.story_of(store, EN.id)
+    before = {r[0]: r[1] for r in store.query("SELECT id, data FROM stories") if r[0] != old_sid}
+    store.add_articles([FR])
+    out = stories.update_stories(store, [FR.id], pack=PACK)
+    sid = stories.story_of(store, EN.id)
+    after = {r[0]: r[1] for r in store.query("SELECT id, data FROM stories") if r[0] != sid}
+    assert out["rewritten"] == 1 and stories.story_of(store, FR.id) == sid
+    assert after == before  # the other stories' rows are untouched

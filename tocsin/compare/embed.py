@@ -13,9 +13,13 @@ calibrated bounds rather than using the raw value.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import os
-from typing import Any, Iterable
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -101,3 +105,58 @@ def semantic_score(cos: float | None) -> float:
     if cos is None:
         return 0.0
     return float(min(1.0, max(0.0, (cos - COS_LOW) / (COS_HIGH - COS_LOW))))
+
+
+def cache_path() -> Path | None:
+    """The per-user embedding cache (``TOCSIN_EMBED_CACHE``; "0" turns it off).
+
+    Why: the model costs ~0.25 s per article on one core and is deterministic, so the same
+    lead embedded for another store (a fresh ``tocsin run`` of the same inputs) is read back.
+    """
+    env = os.environ.get("TOCSIN_EMBED_CACHE")
+    if env in ("0", "off", "no", "false"):
+        return None
+    if env:
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tocsin" / "embeddings.sqlite"
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(f"{MODEL_NAME}\x1f{text}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def embed_cached(texts: list[str]) -> np.ndarray:
+    """Like :func:`embed_texts`, reading and filling the per-user cache (if writable)."""
+    path = cache_path()
+    if path is None or not texts:
+        return embed_texts(texts)
+    keys = [_text_key(t or " ") for t in texts]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=10)
+        conn.execute("CREATE TABLE IF NOT EXISTS emb (key TEXT PRIMARY KEY, vec BLOB NOT NULL) WITHOUT ROWID")
+    except (OSError, sqlite3.Error) as e:  # a read-only home is no reason to fail a run
+        log.debug("embedding cache unavailable: %s", e)
+        return embed_texts(texts)
+    try:
+        found: dict[str, np.ndarray] = {}
+        for i in range(0, len(keys), 500):
+            chunk = sorted(set(keys[i:i + 500]))
+            for k, blob in conn.execute(f"SELECT key, vec FROM emb WHERE key IN ({','.join('?' * len(chunk))})",
+                                        chunk):
+                vec = from_blob(blob)
+                if vec is not None:
+                    found[k] = vec
+        todo = {k: t for k, t in zip(keys, texts) if k not in found}
+        if todo:
+            vecs = embed_texts(list(todo.values()))
+            found.update(zip(todo, vecs))
+            with conn:
+                conn.executemany("INSERT OR REPLACE INTO emb (key, vec) VALUES (?, ?)",
+                                 [(k, to_blob(v)) for k, v in zip(todo, vecs)])
+    except sqlite3.Error as e:
+        log.debug("embedding cache error: %s", e)
+        return embed_texts(texts)
+    finally:
+        conn.close()
+    return np.stack([found[k] for k in keys]).astype(np.float32)

@@ -78,7 +78,8 @@ def load_settings(pack: Any) -> Settings:
         raw = (doc or {}).get("perspective") or {}
     f = str(path)
     if not isinstance(raw, dict):
-        raise TocsinError("E300", "'perspective' must be a mapping of settings", file=f, line=line_of(raw))
+        raise TocsinError("E300", "'perspective' must be a mapping of settings", file=f,
+                          line=line_of(doc, "perspective") or 1)
     for key, value in raw.items():
         if key not in _DEFAULTS:
             raise _fail(f, raw, key, f"perspective: unknown key '{key}' (allowed: {', '.join(sorted(_DEFAULTS))})")
@@ -401,3 +402,12 @@ def perspective_counts(store: Any) -> dict[str, dict[str, int]]:
         label = r.get("perspective") or "unknown"
         out.setdefault(label, {})[r.get("outlet") or ""] = int(r.get("n") or 0)
     return out
+
+
+def _register_check() -> None:
+    from ..packs.loader import register_pack_check
+
+    register_pack_check(load_settings)  # `tocsin run` checks these settings before reading inputs
+
+
+_register_check()

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..model import Article
 
@@ -24,7 +25,7 @@ FALLBACK_RATIO = 2.0
 # Languages whose words take endings the pack does not list (the matcher allows a few).
 _INFLECTED = {"ru", "hy", "az", "tr", "uk"}
 
-_matchers: dict[int, tuple[Any, "_Vocab"]] = {}
+_matchers: dict[int, tuple[Any, _Vocab]] = {}
 
 
 class _Vocab:
@@ -105,10 +106,7 @@ def resolve_side(article: Article, pack: Any, voc: dict[str, Any] | None = None)
     if isinstance(label, str) and label in sides:
         return label, "perspective"
     if article.outlet:
-        try:
-            outlet = pack.outlet(article.outlet)
-        except Exception:  # an unknown outlet is not an error here
-            outlet = None
+        outlet = pack.outlet(article.outlet)  # None for an outlet the pack does not know
         if outlet is not None and outlet.side in sides:
             return outlet.side, "outlet"
     scores = framing_lean(voc if voc is not None else article_vocabulary(article, pack), pack)

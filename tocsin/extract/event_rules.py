@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -42,25 +43,89 @@ def _alternation(cues: list[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(cue_regex(c) for c in sorted(cues, key=len, reverse=True)), _FLAGS)
 
 
+# ---- literal gates: a cheap necessary condition before a big case-insensitive alternation runs.
+# Every cue contains literal letters (its words, minus ``*`` endings and apostrophes) that any
+# match must contain. If none of a cue set's literals occurs in the text (compared the way
+# re.IGNORECASE compares: simple lowercase plus the re module's extra case equivalences such as
+# ı/i and ſ/s), the alternation cannot match and the scan (most of the events stage) is skipped.
+# The alternation itself still decides every match, so results are unchanged.
+
+
+def _casefix_table() -> dict[int, str]:
+    try:
+        from re._casefix import _EXTRA_CASES  # Python >= 3.11: what re.IGNORECASE also equates
+    except ImportError:  # pragma: no cover - older Pythons: these are the cases that matter here
+        _EXTRA_CASES = {0x69: (0x131,), 0x131: (0x69,), 0x73: (0x17F,), 0x17F: (0x73,)}
+    return {c: chr(min((c, *eq))) for c, eq in _EXTRA_CASES.items()}
+
+
+_CASEFIX = _casefix_table()
+_CASEFIX[0x130] = "i"  # İ: str.lower() gives two characters, re's simple lowercase gives "i"
+_SPLIT_APOS = re.compile(r"['’]")
+
+
+@lru_cache(maxsize=512)
+def _gate_norm(text: str) -> str:
+    """The text as the literal gates compare it (cached: every cue set scans the same sentence)."""
+    return text.translate(_CASEFIX).lower().translate(_CASEFIX)
+
+
+def _literal(cue: str) -> str | None:
+    """The longest literal piece every match of ``cue`` must contain (gate-normalised)."""
+    pieces = []
+    for tok in cue.split():
+        if tok == "..":
+            continue
+        if tok.endswith("*") and len(tok) > 1:
+            tok = tok[:-1]
+        pieces += [p for p in _SPLIT_APOS.split(tok) if p]
+    best = max(pieces, key=len, default="")
+    return _gate_norm(best) if best else None
+
+
+def _gates(cues: list[str]) -> tuple[str, ...] | None:
+    """Distinct literals of these cues; None when some cue has none (then always scan)."""
+    lits = [_literal(c) for c in cues if c and c.strip()]
+    if not lits or any(x is None for x in lits):
+        return None
+    # a literal containing another is implied by it: keep only the shortest ones
+    uniq = sorted(set(lits), key=len)
+    kept: list[str] = []
+    for x in uniq:
+        if not any(k in x for k in kept):
+            kept.append(x)
+    return tuple(kept)
+
+
 @dataclass
 class CueSet:
     """Per-language compiled alternation; missing languages fall back to English."""
 
     by_lang: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
     neg_by_lang: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
+    gates: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
 
     def get(self, lang: str) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
         key = lang if lang in self.by_lang else "en"
         return self.by_lang.get(key), self.neg_by_lang.get(key)
 
+    def _may_match(self, text: str, lang: str) -> bool:
+        gates = self.gates.get(lang if lang in self.by_lang else "en")
+        if gates is None:
+            return True
+        low = _gate_norm(text)
+        return any(g in low for g in gates)
+
     def finditer(self, text: str, lang: str) -> list[tuple[int, int, str]]:
         pat, neg = self.get(lang)
-        if pat is None:
+        if pat is None or not self._may_match(text, lang):
             return []
-        blocked = [m.span() for m in neg.finditer(text)] if neg is not None else []
         out = []
+        blocked: list[tuple[int, int]] | None = None
         for m in pat.finditer(text):
             s, e = m.span()
+            if blocked is None:  # exclusions are only looked for once a cue has matched
+                blocked = [b.span() for b in neg.finditer(text)] if neg is not None else []
             if any(s < be and bs < e for bs, be in blocked):
                 continue
             out.append((s, e, m.group(0)))
@@ -81,6 +146,7 @@ def _cueset(raw: Any, where: str) -> CueSet:
             raise TocsinError("E300", f"{where}.{lang}: must be a list of phrases", file=_FILE.get("f"))
         items = [str(x) for x in items]
         cs.by_lang[str(lang)] = _alternation([x for x in items if not x.startswith("!")])
+        cs.gates[str(lang)] = _gates([x for x in items if not x.startswith("!")])
         cs.neg_by_lang[str(lang)] = _alternation([x[1:] for x in items if x.startswith("!")])
     return cs
 
@@ -242,18 +308,17 @@ def rules_from_file(path: str | Path) -> EventRules:
     return _CACHE[key]
 
 
-def _validate_section(doc: Any, ctx: Any) -> Any:
-    """Pack.section("events"): the same checks as compiling (with file:line), plain data back."""
-    from ..packs.schema import to_plain
-
-    rules_from_file(ctx.file)
-    return to_plain(doc) if doc is not None else {}
+def check_pack_events(pack: Any) -> None:
+    """Registered pack check: `tocsin run` compiles the pack's events.yaml before reading inputs."""
+    path = Path(getattr(pack, "path", "") or "") / "events.yaml"
+    if path.is_file():
+        rules_from_file(path)
 
 
 def _register() -> None:
-    from ..packs.schema import register_section
+    from ..packs.loader import register_pack_check
 
-    register_section("events", _validate_section)
+    register_pack_check(check_pack_events)
 
 
 _register()

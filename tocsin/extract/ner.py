@@ -190,19 +190,50 @@ def _extend_left(text: str, start: int, covered: list[tuple[int, int]]) -> int:
         start = m.start(1)
 
 
-def ner_spans(text: str, labels: Iterable[str] = KEEP_LABELS) -> list[tuple[int, int, str, str]]:
-    """Raw model output: (start, end, surface, label) for spans of ``text`` with these labels."""
+def _chunks(text: str, pos: int, para: str, units: list[tuple[int, int]] | None,
+            need: Callable[[int, str], bool] | None) -> list[tuple[int, str]]:
+    """(offset, text) pieces of one paragraph for the model: the whole paragraph, or (with
+    ``units``, i.e. sentences) the runs of consecutive sentences that need it, so the model keeps
+    the context of neighbouring sentences that are tagged anyway."""
+    if need is None:
+        return [(pos, para)]
+    if units is None:
+        return [(pos, para)] if need(pos, para) else []
+    end = pos + len(para)
+    out: list[tuple[int, int]] = []
+    for s, e in units:
+        s, e = max(s, pos), min(e, end)
+        if s >= e or not need(s, text[s:e]):
+            continue
+        if out and not text[out[-1][1]:s].strip():
+            out[-1] = (out[-1][0], e)  # adjacent to the previous needed sentence: one piece
+        else:
+            out.append((s, e))
+    return [(s, text[s:e]) for s, e in out]
+
+
+def ner_spans(text: str, labels: Iterable[str] = KEEP_LABELS,
+              need: Callable[[int, str], bool] | None = None,
+              units: list[tuple[int, int]] | None = None) -> list[tuple[int, int, str, str]]:
+    """Raw model output: (start, end, surface, label) for spans of ``text`` with these labels.
+
+    ``need(offset, paragraph)`` says whether a paragraph can yield anything (None: all can);
+    the model only sees those, because it is by far the costliest step of the pipeline.
+    """
     labels = set(labels)
     nlp = load_model()
     if nlp is None or not text.strip():
         return []
     out = []
-    # Paragraphs separately: keeps memory flat on long articles and stops spans crossing paragraphs.
+    # Paragraphs separately: keeps memory flat on long articles and stops spans crossing paragraphs
+    # (so skipping a paragraph cannot change what the model finds in the others).
     pos = 0
-    paras = text.split("\n")
-    offsets = []
-    for p in paras:
-        offsets.append(pos)
+    paras, offsets = [], []
+    for p in text.split("\n"):
+        if p.strip():
+            for off, chunk in _chunks(text, pos, p, units, need):
+                paras.append(chunk)
+                offsets.append(off)
         pos += len(p) + 1
     for off, doc in zip(offsets, nlp.pipe(paras, batch_size=64)):
         for ent in doc.ents:
@@ -211,9 +242,69 @@ def ner_spans(text: str, labels: Iterable[str] = KEEP_LABELS) -> list[tuple[int,
     return out
 
 
+# Sentence-initial words that are capitalised for grammar only. A span the model could find on
+# one of them alone is dropped by ner_mentions anyway (sentence-initial single words are only kept
+# as acronyms or as a person's surname written in full elsewhere), so they need no NER pass.
+_GRAMMAR_CAPS = frozenset("""
+the a an he she it they we you i in on at to of for from with by about after before during since
+but and or yet so then when while if although though because however meanwhile moreover also
+there here that these those what which who whom whose where why how one some many most both all
+each every other another such no not only even still now today yesterday tomorrow earlier later
+according despite amid among between against without within into over under through until
+following under last next first second third several few more much any our their her his my your
+its this as is was were are be been being has have had will would could can may might must should
+do did does said says say nevertheless nonetheless indeed conversely consequently instead well
+furthermore therefore thus hence additionally finally similarly likewise recently currently
+previously initially ultimately notably importantly unfortunately fortunately clearly certainly
+perhaps again already just once never always often soon rather otherwise besides overall
+specifically especially particularly meanwhile subsequently accordingly altogether
+""".split())
+# Capitalised anywhere, yet unable to survive ner_mentions' filters as the only uncovered word of
+# a span: month and weekday names (the model tags them DATE) and currency codes.
+_INERT_ANYWHERE = frozenset("""
+january february march april june july august september october november december
+monday tuesday wednesday thursday friday saturday sunday
+""".split())
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+
+def needs_ner(text: str, offset: int, para: str, covered: list[tuple[int, int]]) -> bool:
+    """Whether the paragraph at ``offset`` of ``text`` has a capitalised word the pack did not
+    match and grammar does not explain; every mention ner_mentions keeps starts on such a word."""
+    ci = 0
+    for m in _LETTER_RUN.finditer(para):
+        if not m.group()[0].isupper():
+            continue
+        s = offset + m.start()
+        while ci < len(covered) and covered[ci][1] <= s:
+            ci += 1
+        if ci < len(covered) and covered[ci][0] <= s:
+            continue  # inside a pack match
+        if not _inert(m.group(), text, s):
+            return True
+    return False
+
+
+def _inert(w: str, text: str, start: int) -> bool:
+    """A capitalised word that cannot start a kept mention on its own (see _looks_like_name):
+    grammar-capitalised sentence openers, months and weekdays, currency codes, and nationality
+    adjectives ("Armenian": only nouns in -s are kept as groups; names need more capitals)."""
+    cf = w.casefold()
+    if w.isupper() and len(w) > 1:
+        return cf in _NOT_ORG_ACRONYMS
+    if not (len(w) == 1 or w[1:].islower()):
+        return False  # "McCain", "iPhone": not plain title case
+    if cf in _INERT_ANYWHERE:
+        return True
+    if len(w) > 5 and not cf.endswith("s") and _DEMONYM_ADJ.search(cf):
+        return True
+    return cf in _GRAMMAR_CAPS and _sentence_initial(text, start)
+
+
 def _sentence_initial(text: str, start: int) -> bool:
-    before = text[:start].rstrip(" \t\"“«(‘'")
-    return not before or before[-1] in ".!?:\n—–•|"
+    from .entities import _after_boundary
+
+    return _after_boundary(text, start)
 
 
 def _trim_covered(text: str, start: int, end: int, covered: list[tuple[int, int]]) -> tuple[int, int] | None:
@@ -245,7 +336,8 @@ def _full_name_before(text: str, surname: str) -> str | None:
 
 def ner_mentions(text: str, covered: Iterable[tuple[int, int]] = (), known: Iterable[Any] = (),
                  is_known: Callable[[str], bool] | None = None, pack_people: Iterable[str] = (),
-                 places: bool = False, pack_orgs: Iterable[str] = ()) -> list[Any]:
+                 places: bool = False, pack_orgs: Iterable[str] = (),
+                 units: list[tuple[int, int]] | None = None) -> list[Any]:
     """NER mentions of people/organisations (and demonym groups) not covered by pack matches.
 
     ``covered``: character spans the gazetteer already matched; ``known``: pack mentions
@@ -265,7 +357,12 @@ def ner_mentions(text: str, covered: Iterable[tuple[int, int]] = (), known: Iter
     people = list(pack_people)
     orgs = list(pack_orgs)
     out: list[Mention] = []
-    for start, end, surface, label in ner_spans(text, labels):
+    spans = sorted(covered)
+
+    def need(off: int, para: str) -> bool:
+        return needs_ner(text, off, para, spans)
+
+    for start, end, surface, label in ner_spans(text, labels, need, units):
         span = _trim_covered(text, start, end, covered)
         if span is None:
             continue
@@ -317,6 +414,12 @@ def _containing_org(name: str, orgs: list[str]) -> str | None:
 
 def _closest_person(name: str, people: list[str]) -> str | None:
     """A pack person the NER name is a near-spelling of (same surname, ratio >= 0.88)."""
+    return _closest_person_cached(name, tuple(people))
+
+
+@lru_cache(maxsize=4096)
+def _closest_person_cached(name: str, people: tuple[str, ...]) -> str | None:
+    # cached: the same names recur across a corpus, and each call compares with every pack person
     from difflib import SequenceMatcher
 
     from .entities import fold
@@ -325,14 +428,30 @@ def _closest_person(name: str, people: list[str]) -> str | None:
     if len(toks) < 2:
         return None
     best, score = None, 0.0
-    for p in people:
-        pt = fold(p).split()
-        if len(pt) != len(toks) or SequenceMatcher(None, pt[-1], toks[-1]).ratio() < 0.8:
+    for p, pt in _folded_people(tuple(people)):
+        la, lb = len(pt[-1]), len(toks[-1])
+        if len(pt) != len(toks) or 2 * min(la, lb) < 0.8 * (la + lb):  # = real_quick_ratio < 0.8
             continue
-        r = SequenceMatcher(None, " ".join(pt), " ".join(toks)).ratio()
+        # quick ratios are upper bounds of ratio(): cheap rejections, same answer
+        sm = SequenceMatcher(None, pt[-1], toks[-1])
+        if sm.real_quick_ratio() < 0.8 or sm.quick_ratio() < 0.8 or sm.ratio() < 0.8:
+            continue
+        sm = SequenceMatcher(None, " ".join(pt), " ".join(toks))
+        bound = max(score, 0.88 - 1e-12)  # below either, this candidate cannot change the answer
+        if sm.real_quick_ratio() < bound or sm.quick_ratio() < bound:
+            continue
+        r = sm.ratio()
         if r > score:
             best, score = p, r
     return best if score >= 0.88 else None
+
+
+@lru_cache(maxsize=8)
+def _folded_people(people: tuple[str, ...]) -> tuple[tuple[str, list[str]], ...]:
+    """Pack person names with their folded words, computed once per pack (not per mention)."""
+    from .entities import fold
+
+    return tuple((p, fold(p).split()) for p in people)
 
 
 def _merge_later_full_names(mentions: list[Any]) -> list[Any]:

@@ -370,6 +370,15 @@ def load_pack(name_or_path: str | os.PathLike[str] = "south-caucasus") -> Pack:
     return _load_cached(str(path), _stamp(path))
 
 
+PACK_CHECKS: list = []  # extra checks of settings a module reads itself (e.g. framing.yaml's perspective)
+
+
+def register_pack_check(fn: Any) -> None:
+    """``fn(pack)`` raises TocsinError (file:line) when the pack's settings for its module are bad."""
+    if fn not in PACK_CHECKS:
+        PACK_CHECKS.append(fn)
+
+
 def check_pack(name_or_path: str | os.PathLike[str] = "south-caucasus") -> Pack:
     """Load a pack and validate every section file it holds, so a broken file stops a run up
     front with its file:line, instead of failing per document (and leaving inputs marked done)."""
@@ -377,6 +386,8 @@ def check_pack(name_or_path: str | os.PathLike[str] = "south-caucasus") -> Pack:
     for f in sorted(pack.path.glob("*.yaml")):
         if f.stem != "pack" and f.stem not in CORE_SECTIONS:
             pack.section(f.stem)
+    for fn in PACK_CHECKS:
+        fn(pack)
     return pack
 
 

@@ -99,6 +99,10 @@ def _validate(doc: Any, ctx: Ctx) -> dict[str, Any]:
     for key in doc:
         if key not in INDICATOR_KEYS:  # a misspelt key would otherwise be silently ignored
             raise ctx.fail(line_of(doc, key), f"unknown key {key!r} (known: {', '.join(INDICATOR_KEYS)})")
+    for key, typ in (("risk_factors", dict), ("stanton", list), ("indicators", dict), ("groups", list),
+                     ("areas", dict), ("detection", dict), ("rules", list), ("levels", list)):
+        if doc.get(key) is not None and not isinstance(doc[key], typ):
+            raise ctx.fail(line_of(doc, key), f"'{key}' must be a {'mapping' if typ is dict else 'list'}")
     base: dict[str, Any] = {}
     if doc.get("extends"):
         # Reuse another pack's risk factors, Stanton stages and indicators; ours override.

@@ -1,0 +1,90 @@
+"""The speed shortcuts change no result: event cue gates, NER paragraph/sentence selection,
+the tokenizer's sentence-start test and its cache, fold's ASCII fast path."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tocsin.extract import entities, event_rules, ner
+from tocsin.extract.event_rules import CueSet, _alternation, _cueset
+
+# Letters where re.IGNORECASE and str.lower() disagree (dotless/dotted i, long s, Kelvin, final sigma)
+# plus ordinary ones, so the gate's case handling is exercised.
+_ALPHABET = "abcdeiklmnorstuvwxyzIKSı İſKΣσςəƏ'’- \n.,"
+_CUES = ["kill*", "shell* .. village", "cease-fire", "İstila", "ıslah", "ſtrike", "don't", "σκ*", "Kə*"]
+
+
+def _ungated(cs: CueSet, text: str, lang: str) -> list[tuple[int, int, str]]:
+    pat, neg = cs.get(lang)
+    if pat is None:
+        return []
+    blocked = [m.span() for m in neg.finditer(text)] if neg is not None else []
+    return [(m.start(), m.end(), m.group(0)) for m in pat.finditer(text)
+            if not any(m.start() < be and bs < m.end() for bs, be in blocked)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=60), st.lists(st.sampled_from(_CUES), min_size=1, max_size=4))
+def test_cue_gate_never_drops_a_match(text, cues):
+    cs = _cueset({"en": cues + ["!kill* time"]}, "test")
+    assert cs.finditer(text, "en") == _ungated(cs, text, "en")
+
+
+def test_cue_gate_skips_texts_without_literals():
+    cs = _cueset({"en": ["shell*", "artillery .. fire"]}, "test")
+    assert cs.gates["en"] is not None
+    assert not cs._may_match("Talks resumed in Brussels.", "en")
+    assert cs._may_match("SHELLING near the village", "en")
+    assert cs.finditer("Artillery  and mortar fire", "en")
+
+
+def test_cue_without_literal_disables_the_gate():
+    assert event_rules._gates(["..", "kill*"]) is None or all(event_rules._gates(["..", "kill*"]))
+    assert _alternation([]) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab .!?:\n\"“«(‘'—", max_size=30), st.integers(min_value=0, max_value=30))
+def test_after_boundary_matches_the_slice_definition(text, start):
+    start = min(start, len(text))
+    before = text[:start].rstrip(" \t\"“«(‘'")
+    assert entities._after_boundary(text, start) == (not before or before[-1] in ".!?:\n—–•|")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=12))
+def test_fold_fast_path_agrees(s):
+    slow = "".join(entities._fold_char(c) for c in
+                   unicodedata.normalize("NFKC", s).casefold().translate(entities._EXTRA_FOLD))
+    assert entities.fold(s) == slow
+
+
+def test_tokenize_cache_returns_independent_lists():
+    a = entities.tokenize("Nikol Pashinyan met Ilham Aliyev.")
+    a.clear()
+    assert len(entities.tokenize("Nikol Pashinyan met Ilham Aliyev.")) == 5
+
+
+def test_needs_ner_ignores_covered_and_grammar_words():
+    text = "The talks went on. Armenia said nothing.\nMeanwhile Maria Dahlmans spoke in September."
+    cov = [(m.start(), m.end()) for m in re.finditer("Armenia", text)]
+    first = text.split("\n")[0]
+    assert not ner.needs_ner(text, 0, first, cov)  # "The" opens a sentence; Armenia is the pack's
+    second = text.split("\n")[1]
+    assert ner.needs_ner(text, len(first) + 1, second, cov)  # Maria Dahlmans
+    assert not ner.needs_ner(text, 0, "Armenian troops left in September, said the EUR report.", [])
+    assert ner.needs_ner(text, 0, "they met Armenians", [])  # plural demonyms are kept as groups
+    assert ner.needs_ner(text, 0, "the The Hague court", [])  # mid-sentence: not grammar
+
+
+def test_chunks_merge_adjacent_needed_sentences():
+    text = "Maria Dahlmans spoke. Karl Ott agreed. it rained. Ana Vos left."
+    units = [m.span() for m in re.finditer(r"[^.]+\.", text)]
+    units = [(s + (text[s] == " "), e) for s, e in units]
+    got = ner._chunks(text, 0, text, units, lambda off, s: s[0].isupper())
+    assert [c for _, c in got] == ["Maria Dahlmans spoke. Karl Ott agreed.", "Ana Vos left."]
+    assert all(text[o:o + len(c)] == c for o, c in got)
+    assert ner._chunks(text, 0, text, None, None) == [(0, text)]
