@@ -1,17 +1,8 @@
-"""Done-when check on the reference digests (slow: ingests all seeds). Run with TOCSIN_SLOW=1."""
+"""Done-when check on the reference digests (uses the seed store built once per test session)."""
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
-
-import pytest
-
-SHARED = Path(os.environ.get("TOCSIN_SHARED", Path(__file__).resolve().parents[2] / "shared"))
-SEEDS = SHARED / "seeds"
-
-pytestmark = pytest.mark.skipif(not os.environ.get("TOCSIN_SLOW") or not SEEDS.is_dir(),
-                                reason="slow seed check: set TOCSIN_SLOW=1 (needs ../shared/seeds)")
+import shutil
 
 # What each episode's evidence must talk about (general words, not lines of the seeds).
 EPISODES = {
@@ -21,11 +12,11 @@ EPISODES = {
 }
 
 
-def test_seed_episodes_raise_alerts_citing_two_outlets(tmp_path):
+def test_seed_episodes_raise_alerts_citing_two_outlets(tmp_path, seed_db):
     from tocsin import api, warn
 
     db = str(tmp_path / "seeds.db")
-    api.run([str(SEEDS)], db=db)
+    shutil.copy(seed_db, db)
     with api.open_store(db) as store:
         warn.refresh(store)
         alerts = {a["rule"]: a for a in warn.list_alerts(store, limit=100) if a["place"] == "Nagorno-Karabakh"}
