@@ -197,6 +197,15 @@ def test_undated_digest_dates_are_inferred_from_text():
     assert b.date is None
 
 
+def test_undated_digest_mixing_month_and_day_mentions():
+    text = "\n".join([
+        "Selected Articles", "", "Talks stall again", "", "Share The News", "",
+        "In September 2023 the talks stalled, and on September 5 they were suspended, officials said.",
+    ])
+    [a] = segment_digest(_doc(text), pack="south-caucasus")
+    assert a.date == "2023-09" and a.date_inferred
+
+
 def test_printed_dates_parse():
     assert parse_date_line("Dec 18 2023") == "2023-12-18"
     assert parse_date_line("14 Dec 2023") == "2023-12-14"

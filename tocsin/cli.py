@@ -61,7 +61,7 @@ def _print_summary(s: api.RunSummary, db: str) -> None:
     t.add_row("time", f"{s.seconds:.1f} s")
     out.print(t)
     for e in s.errors[:20]:
-        console.print(f"[red]error[/red] {e}", markup=True, highlight=False)
+        console.print(f"[red]error[/red] {_esc(e)}", soft_wrap=True, highlight=False)
     if s.n_errors > 20:
         console.print(f"... and {s.n_errors - 20} more errors (see the store's errors table)")
 
@@ -166,7 +166,7 @@ def main() -> None:
     try:
         app()
     except TocsinError as e:
-        console.print(f"[red]error[/red] {_esc(str(e))}")
+        console.print(f"[red]error[/red] {_esc(str(e))}", soft_wrap=True)  # one line, however narrow the terminal
         sys.exit(2)
 
 

@@ -38,14 +38,14 @@ def resolve_dates(articles: list[Article], digest_text: str) -> None:
     per_article = []
     for a in articles:
         found = meta.date_mentions(" ".join([a.title or "", a.text]), digest_year)
-        per_article.append(max(found) if found else None)
+        per_article.append(max(found, key=_order) if found else None)
     known = [d for d in per_article if d]
     if not known:
         return
     # The digest's reference date: the latest date any of its items mentions. Items of one
     # digest are collected together, so an item whose own latest mention is within a few weeks
     # of the reference, or that speaks of "Saturday"/"today", is dated by the reference.
-    reference = max(known)
+    reference = max(known, key=_order)
     ref_day = _as_date(reference)
     for a, latest in zip(articles, per_article):
         text = " ".join([a.title or "", a.text])
@@ -57,6 +57,11 @@ def resolve_dates(articles: list[Article], digest_text: str) -> None:
 
 
 RECENT_DAYS = 21
+
+
+def _order(ymd: tuple[int, int, int | None]) -> tuple[int, int, int]:
+    """A month without a day sorts before the days of that month (None is not comparable)."""
+    return ymd[0], ymd[1], ymd[2] or 0
 
 
 def _as_date(ymd: tuple[int, int, int | None]) -> date:
