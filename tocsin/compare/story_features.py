@@ -131,7 +131,7 @@ def _in(n: int) -> str:
 
 def _linked_events(store: Any, ids: list[str]) -> dict[str, list[str]]:
     """article id -> linked event ids (the events helper's table; may be absent or empty)."""
-    if not ids or not store.query("SELECT 1 FROM sqlite_master WHERE name = 'event_mentions'"):
+    if not ids or not store.has_table("event_mentions"):
         return {}
     out: dict[str, list[str]] = {}
     for i in range(0, len(ids), 500):

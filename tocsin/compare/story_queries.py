@@ -20,7 +20,7 @@ def _story_dict(row: Any, *, full: bool = False) -> dict[str, Any]:
 
 
 def _has_tables(store: Any) -> bool:
-    return bool(store.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stories'"))
+    return store.has_table("stories")
 
 
 def _where(blindspot: Any, min_articles: int, side: str | None, outlet: str | None) -> tuple[str, list]:

@@ -125,7 +125,7 @@ _MENTION_COLS = ("article_id", "source_file", "line", "sentence", "quote", "outl
 
 
 def _has_tables(store: Any) -> bool:
-    return bool(store.query("SELECT 1 FROM sqlite_master WHERE type='table' AND name='events'"))
+    return store.has_table("events")
 
 
 def _event_dict(row: Any) -> dict[str, Any]:

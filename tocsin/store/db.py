@@ -330,6 +330,10 @@ class Store:
                                       line=art.start_line) from None
         return new
 
+    def has_table(self, name: str) -> bool:
+        """Whether the store has this table (feature tables come with later migrations)."""
+        return bool(self.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)))
+
     def corpus_queue(self) -> list[str]:
         """Ids of articles whose corpus stages have not run yet (in insertion order)."""
         return [r[0] for r in self.query("SELECT article_id FROM corpus_queue ORDER BY rowid")]
