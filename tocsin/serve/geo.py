@@ -129,7 +129,7 @@ def svg_map(markers: list[dict[str, Any]], *, width: int = 760, bbox=None) -> st
         parts.append(circle)
     return (f'<svg class="map" role="img" aria-label="map of events and alerts" width="{width}" '
             f'height="{proj.height}" viewBox="0 0 {width} {proj.height}">'
-            f'<rect class="sea" width="{width}" height="{proj.height}"></rect>{"".join(parts)}</svg>')
+            f'<rect class="sea" x="{-width}" y="{-proj.height}" width="{3 * width}" height="{3 * proj.height}"></rect>{"".join(parts)}</svg>')
 
 
 CSS = (".map .sea{fill:#e8f0f7}.map .country{fill:#f4f1ea;stroke:#9a8f80;stroke-width:.7}"
