@@ -88,3 +88,45 @@ def test_chunks_merge_adjacent_needed_sentences():
     assert [c for _, c in got] == ["Maria Dahlmans spoke. Karl Ott agreed.", "Ana Vos left."]
     assert all(text[o:o + len(c)] == c for o, c in got)
     assert ner._chunks(text, 0, text, None, None) == [(0, text)]
+
+
+# ---- dates.find_dates' digit/month pre-gates and split._similar's LCS bound (second pass)
+
+from tocsin.extract import dates  # noqa: E402
+from tocsin.segment import split  # noqa: E402
+
+_DATE_WORDS = ["12", "2020", "3", "27", "1999", "September", "sept", "Sep.", "mai", "août", "сентября", "ago",
+               "three days", "last", "in", "June", "Monday", "yesterday", "hier", "вчера", "of", "to", "-", "/",
+               "2021-10-03", "10.11.2020", "th", ",", "the", "week", "ceasefire", "January", "décembre"]
+
+
+def _ungated_dates(sentence: str, ref: str | None, lang: str) -> list[tuple[int, int, str]]:
+    saved = dates._NEEDS_DIGIT, dates._NEEDS_MONTH
+    dates._NEEDS_DIGIT = dates._NEEDS_MONTH = frozenset()
+    try:
+        return dates.find_dates(sentence, ref, lang)
+    finally:
+        dates._NEEDS_DIGIT, dates._NEEDS_MONTH = saved
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_DATE_WORDS), max_size=8), st.sampled_from(["en", "fr", "ru", "hy"]),
+       st.sampled_from([None, "2021", "2020-11", "2022-09-14"]))
+def test_date_gates_change_nothing(words: list[str], lang: str, ref: str | None) -> None:
+    sentence = " ".join(words)
+    assert dates.find_dates(sentence, ref, lang) == _ungated_dates(sentence, ref, lang)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcde fgAB,.'", min_size=10, max_size=60), st.text(alphabet="abcde fgAB,.'", max_size=12),
+       st.integers(0, 3))
+def test_similar_lcs_bound_changes_nothing(a: str, edit: str, how: int) -> None:
+    # near-copies (the case the bound must not reject) as well as unrelated lines
+    b = [a + edit, edit + a, a[: len(a) // 2] + edit + a[len(a) // 2:], edit * 4][how]
+    fast = split._similar(a, b)
+    saved = split._Indel
+    split._Indel = None
+    try:
+        assert fast == split._similar(a, b)
+    finally:
+        split._Indel = saved

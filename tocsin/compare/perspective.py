@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ..errors import TocsinError
@@ -188,13 +189,25 @@ def speaker_side(an: _Analyzer, phrase: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+@lru_cache(maxsize=8)
+def _speech_regexes(speech_verbs: tuple[str, ...], distance_verbs: tuple[str, ...]
+                    ) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """find_quotes' verb matchers, built once per settings (why: rebuilding the long verb
+    alternation for every article and looking it up per sentence was most of its cost)."""
+    # verbs that introduce speech; "so-called"/"allegedly" qualify words, they introduce no speaker
+    saying = [v for v in distance_verbs if not v.endswith("ly") and not _SO_CALLED.fullmatch(v + " ")]
+    verbs = _alternation(list(speech_verbs) + saying + ["according to"])
+    verb_re = re.compile(rf"(?<!\w)({verbs})(?!\w)", re.IGNORECASE)
+    that_re = re.compile(rf"^(.{{2,160}}?)\b({verbs})\s+(?:that|que|что)\b", re.IGNORECASE)
+    tail_re = re.compile(rf",\s*([^,]{{2,90}}?)\s+({verbs})\s*[.!]?[”\"»]?\s*$|,\s*({verbs})\s+([^,]{{2,90}}?)[.!]?\s*$",
+                         re.IGNORECASE)
+    return verb_re, that_re, tail_re
+
+
 def find_quotes(an: _Analyzer, text: str, sentences: list[tuple[int, int]]) -> list[Quote]:
     """Quoted and reported-speech spans of ``text``, each with its speaker when one is named."""
     st = an.settings
-    # verbs that introduce speech; "so-called"/"allegedly" qualify words, they introduce no speaker
-    saying = [v for v in st.distance_verbs if not v.endswith("ly") and not _SO_CALLED.fullmatch(v + " ")]
-    verbs = _alternation(list(st.speech_verbs) + saying + ["according to"])
-    verb_re = re.compile(rf"(?<!\w)({verbs})(?!\w)", re.IGNORECASE)
+    verb_re, that_re, tail_re = _speech_regexes(st.speech_verbs, st.distance_verbs)
     quotes: list[Quote] = []
     i = 0
     while i < len(text):
@@ -227,11 +240,11 @@ def find_quotes(an: _Analyzer, text: str, sentences: list[tuple[int, int]]) -> l
     # reported speech: "X said that ..." / "..., X said." / "According to X, ..."
     for s, e in sentences:
         sent = text[s:e]
-        m = re.search(rf"^(.{{2,160}}?)\b({verbs})\s+(?:that|que|что)\b", sent, re.IGNORECASE)
+        m = that_re.search(sent)
         if m:
             quotes.append(Quote(s + m.end(), e, "reported", m.group(1).strip(), speaker_side(an, m.group(1))))
             continue
-        m = re.search(rf",\s*([^,]{{2,90}}?)\s+({verbs})\s*[.!]?[”\"»]?\s*$|,\s*({verbs})\s+([^,]{{2,90}}?)[.!]?\s*$", sent, re.IGNORECASE)
+        m = tail_re.search(sent)
         if m:
             who = m.group(1) or m.group(4) or ""
             quotes.append(Quote(s, s + m.start(), "reported", who.strip(), speaker_side(an, who)))
