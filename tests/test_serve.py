@@ -189,7 +189,11 @@ def _fake_modules(monkeypatch):
                           {"id": "b", "title": "Other view", "outlet": "Azertac", "side": "pro-azerbaijani"}],
              "comparison": {"coverage": {"pro-armenian": {"articles": 1}, "pro-azerbaijani": {"articles": 1}},
                             "events": [{"label": "armed_attack at Stepanakert", "by_side": {"pro-armenian": 1},
-                                        "omitted_by": ["pro-azerbaijani"]}]}}
+                                        "omitted_by": ["pro-azerbaijani"]}],
+                            "vocabulary": {"concepts": [{
+                                "concept": "op", "label": "The <i>offensive</i>",
+                                "by_side": {"pro-armenian": {"aggression<script>": 1}}, "quoted_by_side": {},
+                                "terms_by_side": {"pro-azerbaijani": ["anti-terror measures"]}}]}}}
     stories.list_stories = lambda store, **kw: [story]
     stories.get_story = lambda store, id: story if id == "st-1" else None
     warn = types.ModuleType("fake_warn")
@@ -213,6 +217,9 @@ def test_story_alert_pages_and_feed(client, monkeypatch):
     _fake_modules(monkeypatch)
     page = client.get("/stories/st-1").text
     assert page.count('class="column"') == 2 and "&lt;b&gt;bold" in page
+    # concepts: each side's words (escaped), and the pack's usual words where a side said nothing
+    assert "The &lt;i&gt;offensive" in page and "aggression&lt;script&gt;" in page
+    assert "usually: anti-terror measures" in page
     assert client.get("/stories/nope").status_code == 404
     alert = client.get("/alerts/al-1").text
     assert "<svg" in alert and "&lt;script&gt;x" in alert and 'class="line' in alert

@@ -91,11 +91,13 @@ def stats(*, db: str | None = None) -> dict:
         return store.stats()
 
 
-def briefing(out_path: str | Path, *, db: str | None = None, title: str = "tocsin briefing") -> Path:
+def briefing(out_path: str | Path, *, db: str | None = None, title: str = "tocsin briefing",
+             date_from: str | None = None, date_to: str | None = None, story: str | None = None) -> Path:
+    """Write the HTML briefing of the whole store, a date range (YYYY[-MM[-DD]]) or one story."""
     from .export.briefing import write_briefing
 
     with open_store(db, readonly=True) as store:
-        return write_briefing(store, Path(out_path), title=title)
+        return write_briefing(store, Path(out_path), title=title, date_from=date_from, date_to=date_to, story=story)
 
 
 def update(*, db: str | None = None, only: Iterable[str] | None = None) -> dict:

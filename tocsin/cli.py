@@ -143,10 +143,13 @@ def stats(db: Optional[str] = DbOpt) -> None:
 @app.command()
 def briefing(
     out_path: Path = typer.Argument(Path("briefing.html")),
+    story: Optional[str] = typer.Option(None, "--story", help="Only this story (id from `tocsin stories`)."),
+    date_from: Optional[str] = typer.Option(None, "--from", help="First day, YYYY[-MM[-DD]]."),
+    date_to: Optional[str] = typer.Option(None, "--to", help="Last day, YYYY[-MM[-DD]]."),
     db: Optional[str] = DbOpt,
 ) -> None:
-    """Write a self-contained HTML briefing of what the store holds."""
-    p = api.briefing(out_path, db=_db(db))
+    """Write a self-contained HTML briefing of what the store holds (or of one story / date range)."""
+    p = api.briefing(out_path, db=_db(db), story=story, date_from=date_from, date_to=date_to)
     out.print(f"briefing: {p}")
 
 

@@ -35,7 +35,7 @@ from . import story_compare
 log = logging.getLogger(__name__)
 from .story_cluster import cluster  # noqa: F401  (public)
 from .story_features import (  # noqa: F401  (public names kept here)
-    NUM_PERM, VERSION, StoryParams, _day, _in, _iso, _linked_events, compute_features, link_articles, minhash,
+    NUM_PERM, VERSION, StoryParams, _day, _event_labels, _in, _iso, _linked_events, compute_features, link_articles, minhash,
     pair_score, params,
 )
 from .story_queries import count_stories, get_story, list_stories, story_of  # noqa: F401
@@ -90,8 +90,9 @@ def _story_row(store: Any, members: list[str], pack: Any) -> tuple[tuple, list[s
     _cid, central = max(arts, key=lambda ma: (round(degree[ma[0]], 6), ma[1].language == "en",
                                               bool(ma[1].title), -order[ma[0]]))
     dates = [a.date for _m, a in arts if a.date]
-    comparison = story_compare.compare_story([(a, sides[m]) for m, a in arts], pack,
-                                             linked_events=_linked_events(store, [m for m, _a in arts]))
+    linked = _linked_events(store, [m for m, _a in arts])
+    comparison = story_compare.compare_story([(a, sides[m]) for m, a in arts], pack, linked_events=linked,
+                                             event_names=_event_labels(store, (e for ev in linked.values() for e in ev)))
     outlets = sorted({a.outlet for _m, a in arts if a.outlet})
     languages = sorted({a.language for _m, a in arts if a.language})
     data = {

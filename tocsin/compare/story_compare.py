@@ -6,7 +6,9 @@ Everything here comes from the conflict pack, never from hard-coded names:
   perspective stage) when that is one of the pack's sides, else its outlet's side in the pack,
   else — when the framing vocabulary leans clearly one way — that side, else "unknown";
 - place vocabulary: each place's ``names_by_side`` (Stepanakert / Khankendi);
-- framing vocabulary: ``framing.yaml`` terms ("ethnic cleansing" / "anti-terrorist measures").
+- framing vocabulary: ``framing.yaml`` terms ("ethnic cleansing" / "anti-terrorist measures");
+- concepts: ``concepts.yaml`` groups of words for one thing (compare/concepts.py), so the
+  comparison shows what each side calls the same offensive, exodus or blockade.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..model import Article
+from .concepts import concept_table, pack_concepts
 
 UNKNOWN = "unknown"
 NEUTRAL = "neutral"
@@ -29,10 +32,11 @@ _matchers: dict[int, tuple[Any, _Vocab]] = {}
 
 
 class _Vocab:
-    """One compiled alternation of every framing phrase and every side-specific place name."""
+    """One compiled alternation of every framing phrase, side-specific place name and concept word."""
 
     def __init__(self, pack: Any) -> None:
-        # folded surface -> list of (kind, side, canonical phrase or place, lang)
+        # folded surface -> list of (kind, side, canonical, lang); canonical is the framing phrase,
+        # the place's name, or "concept-key|phrase"
         self.entries: dict[str, list[tuple[str, str, str, str | None]]] = defaultdict(list)
         for side, terms in (pack.framing or {}).items():
             for t in terms:
@@ -41,6 +45,10 @@ class _Vocab:
             for side, names in (place.names_by_side or {}).items():
                 for name in names:
                     self.entries[name.casefold()].append(("place", side, place.name, None))
+        for concept in pack_concepts(pack):
+            for side, phrases in concept.terms.items():
+                for phrase in phrases:
+                    self.entries[phrase.casefold()].append(("concept", side, f"{concept.key}|{phrase}", None))
         self.weights: dict[tuple[str, str], float] = {}
         for side, terms in (pack.framing or {}).items():
             for t in terms:
@@ -49,8 +57,8 @@ class _Vocab:
         alt = "|".join(re.escape(s) for s in surfaces) or r"(?!x)x"
         self.regex = re.compile(rf"(?<!\w)({alt})(\w{{0,4}})(?!\w)")
 
-    def find(self, text: str, language: str | None) -> list[tuple[str, str, str, str, str]]:
-        """(kind, side, canonical, surface as written, lang) for each match in ``text``."""
+    def find(self, text: str, language: str | None) -> list[tuple[str, str, str, str, str, int]]:
+        """(kind, side, canonical, surface as written, lang, offset) for each match in ``text``."""
         out = []
         for m in self.regex.finditer(text.casefold()):
             surface, tail = m.group(1), m.group(2)
@@ -60,7 +68,7 @@ class _Vocab:
             for kind, side, canonical, lang in self.entries[surface]:
                 if lang and language and lang != language:
                     continue
-                out.append((kind, side, canonical, text[m.start(1):m.end(1)], lang or ""))
+                out.append((kind, side, canonical, text[m.start(1):m.end(1)], lang or "", m.start(1)))
         return out
 
 
@@ -73,20 +81,38 @@ def vocab(pack: Any) -> _Vocab:
 
 
 def article_vocabulary(article: Article, pack: Any) -> dict[str, Any]:
-    """Framing terms and side-specific place names used in the article (title + body)."""
+    """Framing terms, side-specific place names and concept words used in the article (title + body)."""
     text = f"{article.title or ''}\n{article.text or ''}"
     framing: Counter = Counter()
     places: Counter = Counter()
-    for kind, side, canonical, surface, _lang in vocab(pack).find(text, article.language):
+    concepts: Counter = Counter()
+    quotes = None
+    for kind, side, canonical, surface, _lang, at in vocab(pack).find(text, article.language):
         if kind == "framing":
             framing[(side, canonical)] += 1
-        else:
+        elif kind == "place":
             places[(canonical, side, surface)] += 1
+        else:
+            if quotes is None:
+                quotes = _quote_spans(text, pack)
+            # Words inside a quotation or reported speech are the speaker's, not the article's.
+            quoted = any(a <= at < b for a, b in quotes)
+            key, phrase = canonical.split("|", 1)
+            concepts[(key, side, phrase, quoted)] += 1
     return {
         "framing": [{"side": s, "phrase": p, "count": n} for (s, p), n in sorted(framing.items())],
         "places": [{"place": pl, "side": s, "name": nm, "count": n}
                    for (pl, s, nm), n in sorted(places.items())],
+        "concepts": [{"concept": k, "side": s, "phrase": p, "quoted": q, "count": n}
+                     for (k, s, p, q), n in sorted(concepts.items())],
     }
+
+
+def _quote_spans(text: str, pack: Any) -> list[tuple[int, int]]:
+    from .perspective import analyzer, find_quotes  # perspective's quote finder, one definition of "quoted"
+
+    sentences = [(m.start(), m.end()) for m in re.finditer(r"[^.!?\n]+(?:[.!?]+[”\"»’]?|$)", text)]
+    return [(q.start, q.end) for q in find_quotes(analyzer(pack), text, sentences)]
 
 
 def framing_lean(voc: dict[str, Any], pack: Any) -> dict[str, float]:
@@ -128,20 +154,22 @@ def blindspot_of(sides: Iterable[str], pack: Any) -> str | None:
     return next(iter(covering)) if len(covering) == 1 else None
 
 
-def _event_facts(article: Article, linked: dict[str, list[str]]) -> dict[str, str]:
+def _event_facts(article: Article, linked: dict[str, list[str]], labels: dict[str, str]) -> dict[str, str]:
     """fact key -> label for the article's events; linked-event ids (events table) win."""
     facts: dict[str, str] = {}
     for ev_id in linked.get(article.id, []):
-        facts[f"event:{ev_id}"] = ev_id
+        facts[f"event:{ev_id}"] = labels.get(ev_id, ev_id)
     for e in (article.annotations or {}).get("events") or []:
         if not isinstance(e, dict) or not e.get("type"):
             continue
+        kind = str(e["type"]).replace("_", " ")
         if e.get("key"):
-            key, label = f"episode:{e['key']}", f"{e['type']} ({e['key']})"
+            key, label = f"episode:{e['key']}", f"{kind}: {str(e['key']).replace('-', ' ')}"
         else:
             where = e.get("place") or e.get("target") or "?"
             when = (e.get("date") or "?")[:7]
-            key, label = f"{e['type']}:{where}:{when}", f"{e['type']} {where} {when}"
+            key = f"{e['type']}:{where}:{when}"
+            label = f"{kind}: " + ", ".join(x for x in (e.get("place") or e.get("target"), (e.get("date") or "")[:7]) if x)
         facts.setdefault(key, label)
     return facts
 
@@ -158,11 +186,13 @@ def _claim_facts(article: Article) -> dict[str, list[str]]:
 def compare_story(members: list[tuple[Article, str]], pack: Any, *,
                   linked_events: dict[str, list[str]] | None = None,
                   vocabularies: dict[str, dict[str, Any]] | None = None,
+                  event_names: dict[str, str] | None = None,
                   max_facts: int = 40) -> dict[str, Any]:
     """Coverage, facts per side (with omissions) and vocabulary per side for one story.
 
     ``members``: (article, resolved side). ``linked_events``: article id -> event ids from the
-    events table. ``vocabularies``: article id -> article_vocabulary (recomputed if absent).
+    events table; ``event_names``: event id -> readable label. ``vocabularies``: article id ->
+    article_vocabulary (recomputed if absent).
     """
     linked_events = linked_events or {}
     coverage: dict[str, dict[str, Any]] = {}
@@ -171,6 +201,10 @@ def compare_story(members: list[tuple[Article, str]], pack: Any, *,
     claim_sides: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     place_words: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
     framing_words: dict[str, Counter] = defaultdict(Counter)
+    # concept -> side of the *article* -> phrase -> count: what each camp calls the thing in its own
+    # voice; words it quotes from others are kept apart
+    concept_words: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    concept_quoted: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
     for art, side in members:
         cov = coverage.setdefault(side, {"articles": 0, "outlets": [], "languages": []})
         cov["articles"] += 1
@@ -178,7 +212,7 @@ def compare_story(members: list[tuple[Article, str]], pack: Any, *,
             cov["outlets"].append(art.outlet)
         if art.language and art.language not in cov["languages"]:
             cov["languages"].append(art.language)
-        for key, label in _event_facts(art, linked_events).items():
+        for key, label in _event_facts(art, linked_events, event_names or {}).items():
             event_sides[key][side] += 1
             event_labels.setdefault(key, label)
         for what, quotes in _claim_facts(art).items():
@@ -188,6 +222,9 @@ def compare_story(members: list[tuple[Article, str]], pack: Any, *,
             place_words[p["place"]][side][p["name"]] += p["count"]
         for f in voc["framing"]:
             framing_words[side][f"{f['phrase']}|{f['side']}"] += f["count"]
+        for c in voc.get("concepts") or []:
+            target = concept_quoted if c.get("quoted") else concept_words
+            target[c["concept"]][side][c["phrase"]] += c["count"]
     covering = sorted(coverage)
     known = [s for s in covering if s != UNKNOWN]
 
@@ -217,5 +254,5 @@ def compare_story(members: list[tuple[Article, str]], pack: Any, *,
                    for k, c in events],
         "claims": [{"what": w, "by_side": {s: q for s, q in sorted(bs.items())}, "omitted_by": omitted(bs)}
                    for w, bs in claims],
-        "vocabulary": {"places": places, "framing": framing},
+        "vocabulary": {"places": places, "concepts": concept_table(concept_words, concept_quoted, pack), "framing": framing},
     }

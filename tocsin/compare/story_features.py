@@ -20,7 +20,7 @@ from . import embed, story_compare
 
 log = logging.getLogger(__name__)
 
-VERSION = "2"
+VERSION = "3"  # 3: comparison gained concepts and readable event labels
 NUM_PERM, BANDS, ROWS = 64, 16, 4
 _EVENT_PREFIXES = ("ev:", "ek:", "ed:", "ep:")
 
@@ -140,6 +140,22 @@ def _linked_events(store: Any, ids: list[str]) -> dict[str, list[str]]:
                            f"({_in(len(chunk))}) ORDER BY event_id", chunk)
         for r in rows:
             out.setdefault(r["article_id"], []).append(r["event_id"])
+    return out
+
+
+def _event_labels(store: Any, event_ids: Iterable[str]) -> dict[str, str]:
+    """event id -> "type: actor -> target, place, date" for a comparison a person can read."""
+    ids = sorted(set(event_ids))
+    if not ids or not store.has_table("events"):
+        return {}
+    out: dict[str, str] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        for r in store.query(f"SELECT id, type, actor, target, place, date FROM events WHERE id IN ({_in(len(chunk))})",
+                             chunk):
+            who = " -> ".join(x for x in (r["actor"], r["target"]) if x)
+            where = ", ".join(x for x in (who, r["place"], r["date"]) if x)
+            out[r["id"]] = f"{(r['type'] or 'event').replace('_', ' ')}: {where}" if where else r["type"] or r["id"]
     return out
 
 

@@ -148,7 +148,21 @@ def _story_section(st: dict[str, Any]) -> str:
                for e in (st.get("comparison") or {}).get("events") or [] if e.get("omitted_by")]
     om = "".join(f"<li>{_e(lbl)}: not reported by {_e(by)}</li>" for lbl, by in omitted)
     return (f"<h2>Story: sides side by side</h2><div class=cols>{body}</div>"
-            + (f"<h3>Omissions</h3><ul>{om}</ul>" if om else ""))
+            + (f"<h3>Omissions</h3><ul>{om}</ul>" if om else "") + _words_section(st))
+
+
+def _words_section(st: dict[str, Any]) -> str:
+    """What each side calls the same thing: concepts and place names, own voice only."""
+    voc = (st.get("comparison") or {}).get("vocabulary") or {}
+    rows = [(c.get("label"), c.get("by_side") or {}) for c in voc.get("concepts") or []]
+    rows += [(p.get("place"), p.get("by_side") or {}) for p in voc.get("places") or []]
+    items = []
+    for label, by_side in rows:
+        words = "; ".join(f"{_e(side)}: " + ", ".join(f"“{_e(w)}” ×{_e(n)}" for w, n in used.items())
+                          for side, used in by_side.items() if used)
+        if words:
+            items.append(f"<li><b>{_e(label)}</b>: {words}</li>")
+    return f"<h3>Same thing, different words</h3><ul>{''.join(items)}</ul>" if items else ""
 
 
 def write_briefing(store: Store, out_path: Path, *, title: str | None = None, date_from: str | None = None,
