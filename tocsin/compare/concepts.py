@@ -46,7 +46,7 @@ def _validate(doc: Any, ctx: Ctx) -> list[Concept]:
             raise ctx.fail(where, f"concept {i + 1} must be a mapping with key, label, terms")
         extra = set(item) - {"key", "label", "terms"}
         if extra:
-            bad = sorted(extra)[0]
+            bad = min(extra)
             raise ctx.fail(line_of(item, bad), f"concept {i + 1}: unknown field {bad!r} (known: key, label, terms)")
         key, label, terms = item.get("key"), item.get("label"), item.get("terms")
         if not isinstance(key, str) or not key.strip():

@@ -21,6 +21,14 @@ from typing import Any
 
 from ..corpus import CorpusContext, corpus_stage
 from ..model import content_hash
+from .assertion_claims import (
+    DATE,
+    POLAR,
+    assertion_rows,
+    episode_date_rows,
+    relate_dates,
+    relate_polar,
+)
 from .claims_store import (
     CompareConfig,
     compare_config,
@@ -82,7 +90,11 @@ def claim_rows(art: Any, pack: Any, cfg: CompareConfig) -> list[dict[str, Any]]:
                                 "places": wk.places, "years": wk.years, "start": c.get("start")},
                                ensure_ascii=False, sort_keys=True),
         })
+    rows.extend(assertion_rows(art, pack, cfg, side))
+    rows.extend(episode_date_rows(art, pack, side))
     return rows
+
+
 
 
 def _coordinated(before: dict[str, Any], c: dict[str, Any], sentence: str) -> bool:
@@ -137,6 +149,10 @@ def relate(a: dict[str, Any], b: dict[str, Any], cfg: CompareConfig) -> tuple[st
         return None
     if not _years_fit(da_.get("years") or [], db_.get("years") or [], a.get("date"), b.get("date")):
         return None
+    if str(a.get("bucket")).endswith(f"|{POLAR}"):
+        return relate_polar(a, b, cfg)
+    if str(a.get("bucket")).endswith(f"|{DATE}"):
+        return relate_dates(a, b)
     uclass, fa = unit_class(a.get("unit"))
     _, fb = unit_class(b.get("unit"))
     ia = tuple(x * fa for x in interval(a["quantity"], a.get("quantity_max"), a.get("hedge"), uclass, cfg))
@@ -232,7 +248,9 @@ def claims_stage(ctx: CorpusContext) -> dict[str, Any]:
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
     out = {k: row.get(k) for k in CLAIM_COLUMNS if k != "data"}
-    out.update({k: v for k, v in _data(row).items() if k in ("category", "group", "people", "places", "years")})
+    data = _data(row)
+    out.update({k: v for k, v in data.items() if k in ("category", "group", "people", "places", "years", "polarity")})
+    out["kind"] = data.get("kind") or "number"
     return out
 
 

@@ -164,6 +164,8 @@ def _quantity(value: Any) -> float | None:
 def _claims(records: Iterable[tuple[int | None, dict[str, Any]]], names: dict[str, str], path: Path, prefix: str):
     out = []
     for n, c in records:
+        if c.get("kind") == "assertion":
+            continue  # a yes/no statement ("no civilians were harmed"); gold claims are figures
         f = file_key(c.get("source_file", c.get("file")), names)
         line = as_line(c.get("line"), path, n, "claim line")
         if f is None or line is None:

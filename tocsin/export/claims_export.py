@@ -16,7 +16,7 @@ from . import register
 COLUMNS = {"id": "str", "source_file": "str", "line": "int", "quantity": "float", "unit": "str",
            "what": "str", "what_key": "str", "hedge": "str", "attributed_to": "str", "quote": "str",
            "sentence": "str", "article_id": "str", "outlet": "str", "side": "str", "date": "str",
-           "same_as": "json", "contradicts": "json"}
+           "kind": "str", "same_as": "json", "contradicts": "json"}
 _PAGE = 1000
 
 
@@ -30,7 +30,7 @@ def _from_annotations(store: Store) -> Iterator[dict[str, Any]]:
                 "quantity": c.get("quantity"), "unit": c.get("unit"), "what": c.get("what"), "what_key": None,
                 "hedge": c.get("hedge"), "attributed_to": c.get("attributed_to"), "quote": c.get("quote"),
                 "sentence": c.get("sentence"), "article_id": art.id, "outlet": art.outlet, "side": None,
-                "date": art.date, "same_as": [], "contradicts": [],
+                "date": art.date, "kind": "number", "same_as": [], "contradicts": [],
             }
 
 
