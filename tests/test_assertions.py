@@ -144,3 +144,25 @@ def test_days_given_for_one_episode(store, day_b: str, sentence_b: str, expected
     assert (next(iter(links)) if links else None) == expected
     if expected == "contradicts":
         assert "2023-09-19 vs 2023-09-24" in links["contradicts"]
+
+
+def test_a_sentence_can_report_and_deny() -> None:
+    s = ("As opposed to the other side that killed 100 civilians in our towns, "
+         "the army did not attack the civilian population.")
+    from tocsin.extract.assertions import civilian_harm_all
+    assert [p for p, _a, _b in civilian_harm_all(s, R)] == ["report", "denial"]
+
+
+def test_denial_and_report_about_different_episodes_are_not_paired(store) -> None:
+    d = make(DENIAL, "Azertac", "2023-09-20")
+    r = make(REPORT, "Armenpress", "2023-09-21")
+    d.annotations["events"] = [{"type": "armed_attack", "key": "second-karabakh-war", "line": 1, "start": 0}]
+    r.annotations["events"] = [{"type": "armed_attack", "key": "september-2023-offensive", "line": 1, "start": 0}]
+    assert "contradicts" not in _pairs(store, d, r)
+
+
+def test_one_articles_denial_and_quoted_report_are_not_a_contradiction(store) -> None:
+    text = (DENIAL + " According to rights groups, two civilians were killed in Khankendi.")
+    art = make(text, "Azertac", "2023-09-20")
+    assert [a["polarity"] for a in art.annotations["assertions"]] == ["denial", "report"]
+    assert "contradicts" not in _pairs(store, art)

@@ -38,6 +38,7 @@ def assertion_rows(art: Any, pack: Any, cfg: CompareConfig, side: str | None) ->
         near = sentence[max(0, at - 25):at + len(quote)] if at >= 0 else quote
         peoples = sorted({p for p, pat in cfg.peoples if pat.search(near)})
         wk.people = peoples[0] if len(peoples) == 1 else None
+        episodes = _episodes_near(art, a)
         rows.append({
             "id": content_hash(art.id, "assertion", str(a.get("line")), str(a.get("start"))),
             "article_id": art.id, "source_file": art.source_file, "line": a.get("line"),
@@ -49,19 +50,42 @@ def assertion_rows(art: Any, pack: Any, cfg: CompareConfig, side: str | None) ->
             "sentence": a.get("sentence"), "quote": a.get("quote"),
             "data": json.dumps({"kind": "assertion", "category": "civilian-harm", "group": "civilians",
                                 "people": wk.people, "places": wk.places, "years": wk.years,
-                                "polarity": a.get("polarity"), "start": a.get("start")},
+                                "polarity": a.get("polarity"), "start": a.get("start"), "episodes": episodes},
                                ensure_ascii=False, sort_keys=True),
         })
     return rows
 
 
+def _episodes_near(art: Any, a: dict[str, Any], reach: int = 400) -> list[str]:
+    """Named episodes (events.yaml keys) the events stage found in the assertion's paragraph:
+    "during the 44 Day War" two sentences on still tells which war a denial is about."""
+    keys = set()
+    for e in (art.annotations or {}).get("events") or []:
+        if not isinstance(e, dict) or not e.get("key"):
+            continue
+        if a.get("line") is not None and e.get("line") is not None:
+            near = e["line"] == a["line"]
+        else:
+            near = abs(int(e.get("start") or 0) - int(a.get("start") or 0)) <= reach
+        if near:
+            keys.add(str(e["key"]))
+    return sorted(keys)
+
+
 def relate_polar(a: dict[str, Any], b: dict[str, Any], cfg: CompareConfig) -> tuple[str, str] | None:
-    """A denial of civilian harm against a report of it, from the same week; two denials agree."""
+    """A denial of civilian harm against a report of it in another article of the same week;
+    two denials agree."""
+    if a["article_id"] == b["article_id"]:
+        return None  # one article's own argument, quotes included, is not two sources disagreeing
     deny_a, deny_b = float(a["quantity"]) == 0.0, float(b["quantity"]) == 0.0
     if deny_a and deny_b:
         return "same_as", "both deny harm to civilians"
     if not deny_a and not deny_b:
         return None  # two reports of harm may be two different incidents: no claim about one quantity
+    ea = set(json.loads(a.get("data") or "{}").get("episodes") or [])
+    eb = set(json.loads(b.get("data") or "{}").get("episodes") or [])
+    if ea and eb and not ea & eb:
+        return None  # a denial about one war and a report about another
     da, db = parse_date(a.get("date")), parse_date(b.get("date"))
     if da is None or db is None:
         return None  # an undated denial cannot be placed next to a report

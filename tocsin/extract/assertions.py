@@ -15,6 +15,7 @@ Stage "assertions" writes ``annotations["assertions"]``: a list of
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,49 +98,53 @@ def _is_negation(word: str, negation: frozenset[str]) -> bool:
     return w in negation or w.endswith("n't") or ("n'" in negation and w.startswith("n'"))
 
 
-def civilian_harm(sentence: str, r: HarmRules) -> tuple[str, int, int] | None:
-    """("denial" | "report", start, end of the asserting words) for one sentence, or None."""
+def civilian_harm_all(sentence: str, r: HarmRules) -> list[tuple[str, int, int]]:
+    """Every ("denial" | "report", start, end) of one sentence, in text order.
+
+    Each civilian mention pairs with its nearest harm word within the window, so "the other
+    side killed 100 civilians; we did not attack the civilian population" gives a report and a
+    denial; a negation counts only for its own pair (from three words before it).
+    """
     if r.not_a_statement is not None and r.not_a_statement.search(sentence):
-        return None
+        return []
     words = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(sentence)]
     if not words:
-        return None
+        return []
     starts = [w[0] for w in words]
 
     def index(pos: int) -> int:
-        lo, hi = 0, len(starts)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if starts[mid] <= pos:
-                lo = mid + 1
-            else:
-                hi = mid
-        return max(0, lo - 1)
+        return max(0, bisect_right(starts, pos) - 1)
 
-    people = []
+    harms = [(index(h.start()), index(max(h.start(), h.end() - 1)), h.start(), h.end())
+             for h in r.harm.finditer(sentence)]
+    found: list[tuple[str, int, int]] = []
     for m in r.civilians.finditer(sentence):
-        after = sentence[m.end():m.end() + 40]
-        if r.objects is not None and (o := r.objects.match(after.lstrip())) is not None and o.start() == 0:
+        after = sentence[m.end():m.end() + 40].lstrip()
+        if r.objects is not None and r.objects.match(after):
             continue  # "civilian infrastructure": things, not people
-        people.append((index(m.start()), index(max(m.start(), m.end() - 1)), m.start(), m.end()))
-    if not people:
-        return None
-    best = None
-    for h in r.harm.finditer(sentence):
-        hi_, hj = index(h.start()), index(max(h.start(), h.end() - 1))
-        for ci, cj, cs, ce in people:
+        ci, cj = index(m.start()), index(max(m.start(), m.end() - 1))
+        best = None
+        for hi_, hj, hs, he in harms:
             gap = hi_ - cj - 1 if hi_ > cj else ci - hj - 1
-            if gap > r.window:
-                continue
-            lo_w, hi_w = min(ci, hi_), max(cj, hj)
-            # a negation just before the pair or between its words ("no civilians were harmed",
-            # "civilians were not targeted", "without civilian casualties")
-            neg = any(_is_negation(words[k][2], r.negation) for k in range(max(0, lo_w - 3), hi_w + 1))
-            span = (min(cs, h.start()), max(ce, h.end()))
-            cand = (gap, "denial" if neg else "report", *span)
-            if best is None or cand < best:
-                best = cand
-    return (best[1], best[2], best[3]) if best else None
+            if gap <= r.window and (best is None or gap < best[0]):
+                best = (gap, hi_, hj, hs, he)
+        if best is None:
+            continue
+        _gap, hi_, hj, hs, he = best
+        lo_w, hi_w = min(ci, hi_), max(cj, hj)
+        # "no civilians were harmed", "civilians were not targeted", "without civilian casualties"
+        neg = any(_is_negation(words[k][2], r.negation) for k in range(max(0, lo_w - 3), hi_w + 1))
+        span = (min(m.start(), hs), max(m.end(), he))
+        if found and span[0] < found[-1][2]:
+            continue  # overlaps the previous pair ("civilian casualties among civilians")
+        found.append(("denial" if neg else "report", *span))
+    return found
+
+
+def civilian_harm(sentence: str, r: HarmRules) -> tuple[str, int, int] | None:
+    """The first civilian-harm assertion of a sentence, or None."""
+    found = civilian_harm_all(sentence, r)
+    return found[0] if found else None
 
 
 def _source(sentence: str, start: int, pack_name: str | None) -> str | None:
@@ -158,7 +163,7 @@ def _source(sentence: str, start: int, pack_name: str | None) -> str | None:
 
 
 def extract_assertions(article: Article, pack: Any = None) -> list[dict[str, Any]]:
-    """Civilian-harm assertions of one article, in text order (one per sentence at most)."""
+    """Civilian-harm assertions of one article, in text order."""
     if pack is None:
         from .entities import current_pack
 
@@ -177,14 +182,12 @@ def extract_assertions(article: Article, pack: Any = None) -> list[dict[str, Any
     for start, stext, line in sents_iter:
         if not r.civilians.search(stext):
             continue  # cheap gate: most sentences name no civilians
-        found = civilian_harm(stext, r)
-        if found is None:
-            continue
-        polarity, a, b = found
-        src = _source(stext, start, pack_name)
-        out.append({"kind": "civilian_harm", "polarity": polarity, "sentence": stext.strip(), "line": line,
-                    "start": start + a, "end": start + b, "quote": stext[a:b],
-                    "attributed_to": expand_name(src, text) if src else None})
+        found = civilian_harm_all(stext, r)
+        src = _source(stext, start, pack_name) if found else None
+        for polarity, a, b in found:
+            out.append({"kind": "civilian_harm", "polarity": polarity, "sentence": stext.strip(), "line": line,
+                        "start": start + a, "end": start + b, "quote": stext[a:b],
+                        "attributed_to": expand_name(src, text) if src else None})
     return out
 
 
