@@ -260,7 +260,16 @@ def test_relation_is_symmetric_and_hedges_are_respected(qa, qb, ha, hb, unit, da
     b = dict(a, id="b", article_id="y", quantity=qb, hedge=hb, date=db)
     ra, rb = C.relate(a, b, cfg), C.relate(b, a, cfg)
     assert (ra and ra[0]) == (rb and rb[0])
-    if ha == "more than" and hb == "more than":  # two lower bounds never disagree
-        assert ra is not None and ra[0] == "same_as"
+    if ha == "more than" and hb == "more than":  # two lower bounds never disagree ...
+        assert ra is None or ra[0] == "same_as"
+        if unit == "percent" or min(qa, qb) >= C.SAME_AS_MIN_RATIO * max(qa, qb):
+            assert ra is not None  # ... and agree unless too far apart to be one figure
     if ra is not None and ra[0] == "same_as" and ha is None and hb is None and unit == "people":
         assert abs(qa - qb) <= 0.11 * max(qa, qb)
+
+
+def test_open_ended_figures_far_apart_are_not_the_same(store) -> None:
+    a = make("More than 100,000 people fled Nagorno-Karabakh, Armenian officials said.", outlet="Armenpress")
+    b = make("Up to one million people were displaced from Nagorno-Karabakh, the report said.", outlet="Trend")
+    run(store, a, b)
+    assert relation(store, a, b) is None

@@ -40,6 +40,9 @@ from .claims_store import (
 
 log = logging.getLogger(__name__)
 
+# Open-ended hedges overlap easily; two figures this far apart are not called the same one.
+SAME_AS_MIN_RATIO = 0.5
+
 CLAIM_COLUMNS = ("id", "article_id", "source_file", "line", "quantity", "quantity_max", "unit", "what", "what_key",
                  "bucket", "hedge", "attributed_to", "outlet", "side", "date", "sentence", "quote", "data")
 
@@ -159,6 +162,9 @@ def relate(a: dict[str, Any], b: dict[str, Any], cfg: CompareConfig) -> tuple[st
     ib = tuple(x * fb for x in interval(b["quantity"], b.get("quantity_max"), b.get("hedge"), uclass, cfg))
     what = a.get("what_key") or a["bucket"]
     if ia[0] <= ib[1] and ib[0] <= ia[1]:
+        qa, qb = abs(float(a["quantity"]) * fa), abs(float(b["quantity"]) * fb)
+        if uclass != "percent" and min(qa, qb) < SAME_AS_MIN_RATIO * max(qa, qb):
+            return None  # "more than 100,000" and "up to one million" fit together, but are not one figure
         return "same_as", f"{_fmt(a)} agrees with {_fmt(b)} ({what})"
     category = cfg.category(da_.get("category"))
     if da_.get("category") in cfg.no_contradiction:
