@@ -25,16 +25,35 @@ PEOPLE_UNITS = {"people", "persons"}
 YEAR_RE = re.compile(r"(?<!\d)(19[0-9]{2}|20[0-9]{2})(?!\d)")
 
 
+# Every key claims.yaml may hold (the extractor's, then the comparison's).
+CLAIMS_KEYS = frozenset({
+    "skip_topics", "topic_override", "min_article_cues", "min_paragraph_cues", "conflict_cues",
+    "min_article_anchors", "article_anchors", "max_modifiers", "units", "vague_units", "time_units",
+    "history_before_year", "max_years", "percent_signs", "percent_context", "currencies", "id_prefixes",
+    "relative_before", "relative_after", "ordinal_suffixes", "hedges", "attribution", "dedup_key", "compare",
+})
+COMPARE_KEYS = frozenset({"margin", "about_margin", "percent_points", "same_period_days", "categories", "groups",
+                          "peoples", "no_contradiction", "broad_places"})
+
+
 def _validate(doc: Any, ctx: Any) -> dict[str, Any]:
     """claims.yaml validator: the extractor's keys, then the ``compare`` section's types."""
     from ..packs.schema import line_of
 
     out = validate_claims(doc, ctx)
+    for key in doc:  # a misspelt key would silently fall back to a default
+        if key not in CLAIMS_KEYS:
+            raise ctx.fail(line_of(doc, key), f"unknown key {key!r} in claims.yaml",
+                           hint=f"known keys: {', '.join(sorted(CLAIMS_KEYS))}")
     comp = doc.get("compare") if isinstance(doc, dict) else None
     if comp is None:
         return out
     if not isinstance(comp, dict):
         raise ctx.fail(line_of(doc, "compare"), "'compare' must be a mapping")
+    for key in comp:
+        if key not in COMPARE_KEYS:
+            raise ctx.fail(line_of(comp, key), f"unknown key {key!r} under 'compare'",
+                           hint=f"known keys: {', '.join(sorted(COMPARE_KEYS))}")
     for key in ("margin", "about_margin", "percent_points", "same_period_days"):
         v = comp.get(key, 0)
         if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:

@@ -28,6 +28,7 @@ from .schema import (
 DATA_DIR = Path(__file__).resolve().parent / "data"
 ENTRY_POINT_GROUP = "tocsin.packs"
 CORE_SECTIONS = ("actors", "places", "outlets", "framing", "topics")
+PACK_KEYS = ("format", "name", "version", "title", "description", "languages", "sides", "topics", "ambiguous")
 
 # --------------------------------------------------------------------------- YAML with lines
 
@@ -201,6 +202,10 @@ def _pack_meta(path: Path) -> tuple[dict[str, Any], Ctx]:
     for key in ("name", "version", "format", "languages", "sides"):
         if key not in doc:
             raise ctx.fail(line_of(doc), f"pack.yaml: missing required key '{key}'")
+    for key in doc:  # a misspelt key would silently fall back to a default
+        if key not in PACK_KEYS:
+            raise ctx.fail(line_of(doc, key), f"pack.yaml: unknown key {key!r}",
+                           hint=f"known keys: {', '.join(PACK_KEYS)}")
     if doc["format"] != FORMAT:
         raise ctx.fail(line_of(doc, "format"), f"pack format {doc['format']!r} is not supported",
                        hint=f"this tocsin reads format {FORMAT}")
