@@ -216,7 +216,7 @@ def browser_pages(base: str, *, max_articles: int = 500, max_reflected: int | No
     alerts, coverage; plus payloads reflected through query parameters."""
     import json
 
-    pages = [f"/search?q={payloads.MARKER}", "/", "/stories", "/timeline", "/map", "/alerts", "/coverage",
+    pages = [f"/search?q={payloads.MARKER}", "/", "/stories", "/timeline", "/map", "/contradictions", "/alerts", "/coverage",
              "/exports", "/ingest", "/api/docs"]
     st, _, body = raw_get(base, f"/api/v1/search?q={payloads.MARKER}&limit={max_articles}")
     items = json.loads(body).get("items", []) if st == 200 else []

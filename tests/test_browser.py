@@ -106,7 +106,8 @@ def _first_link(browser, css: str) -> str | None:
 
 def test_every_page_renders(browser, base_url):
     for path, shot in (("/", "search"), ("/stories", "stories"), ("/timeline", "timeline"), ("/map", "map"),
-                       ("/alerts", "alerts"), ("/coverage", "coverage"), ("/exports", "exports"),
+                       ("/contradictions", "contradictions"), ("/alerts", "alerts"), ("/coverage", "coverage"),
+                       ("/exports", "exports"),
                        ("/ingest", "ingest"), ("/api/docs", "api-docs")):
         _open(browser, base_url + path, shot)
         assert browser.find_element(By.CSS_SELECTOR, "main").text.strip()

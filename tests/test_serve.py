@@ -20,7 +20,7 @@ from tocsin.store import Store  # noqa: E402
 PAYLOAD_TITLE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
 PAYLOAD_BODY = ('Shelling near Stepanakert "</mark><script>alert(1)</script>" and '
                 '<iframe src="javascript:alert(2)"></iframe> {{ 7*7 }} reported by officials in Baku.')
-PAGES = ["/", "/search?q=shelling", "/stories", "/timeline", "/map", "/alerts", "/coverage", "/exports",
+PAGES = ["/", "/search?q=shelling", "/stories", "/timeline", "/map", "/contradictions", "/alerts", "/coverage", "/exports",
          "/ingest", "/api/docs"]
 
 
@@ -277,3 +277,26 @@ def test_search_form_with_empty_dates(client):
     # The search form always sends date_from= and date_to=; empty means no bound.
     r = client.get("/search", params={"q": "shelled", "date_from": "", "date_to": ""})
     assert r.status_code == 200 and 'class="hit"' in r.text
+
+
+def test_contradictions_page_shows_both_sides_escaped(db):
+    from tocsin.compare.contradictions import update_claims
+    from tocsin.extract.assertions import extract_assertions
+    from tocsin.packs import load_pack
+
+    pack = load_pack("south-caucasus")
+    deny = "The ministry said no civilians were harmed in Khankendi <script>alert(3)</script>."
+    report = "Two civilians were killed by shelling in Stepanakert, officials said."
+    arts = [_art(10, title="Denial", text=deny, outlet="Azertac", date="2023-09-20"),
+            _art(11, title="Report", text=report, outlet="Armenpress", date="2023-09-21")]
+    for a in arts:
+        a.body_lines = [(2, a.text)]
+        a.annotations["assertions"] = extract_assertions(a, pack)
+    with Store(db) as s:
+        s.add_articles(arts)
+        update_claims(s, [a.id for a in arts], pack=pack)
+    with TestClient(create_app(db)) as c:
+        page = c.get("/contradictions").text
+    assert "denies harm to civilians" in page and "Two civilians were killed" in page
+    assert "&lt;script&gt;alert(3)" in page and "<script>alert(3)" not in page
+    assert page.count('class="pair"') == 1 and "fixture10.txt:2" in page

@@ -317,6 +317,13 @@ def list_contradictions(store: Any, *, limit: int | None = 50, offset: int = 0) 
     return out
 
 
+def count_contradictions(store: Any) -> int:
+    """How many contradicting pairs the store holds."""
+    if not store.has_table("claim_links"):
+        return 0
+    return int(store.query("SELECT COUNT(*) AS n FROM claim_links WHERE relation = 'contradicts'")[0]["n"])
+
+
 def outlet_contradiction_counts(store: Any) -> dict[str, int]:
     """How many contradicting pairs each outlet's claims take part in ("unknown" without an outlet)."""
     counts: dict[str, int] = {}
@@ -331,6 +338,7 @@ __all__ = [
     "claim_id",
     "claim_rows",
     "claims_stage",
+    "count_contradictions",
     "get_claim",
     "list_claims",
     "list_contradictions",

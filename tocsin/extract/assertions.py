@@ -172,11 +172,18 @@ def extract_assertions(article: Article, pack: Any = None) -> list[dict[str, Any
     if r is None or not article.text:
         return []
     text = article.text
-    sents = article.sentences or []
-    if not sents:
-        sents_iter = [(m.start(), m.group(0), None) for m in re.finditer(r"[^.!?\n]+[.!?]*", text)]
-    else:
-        sents_iter = [(s.start, s.text, s.line) for s in sents]
+    if article.sentences:
+        sents_iter = [(s.start, s.text, s.line) for s in article.sentences]
+    else:  # not split yet (a caller outside the pipeline): sentences by punctuation, lines from body_lines
+        line_at = []
+        pos = 0
+        for line, para in article.body_lines or []:
+            i = text.find(para, pos) if para else -1
+            if i >= 0:
+                line_at.append((i, i + len(para), line))
+                pos = i + len(para)
+        sents_iter = [(m.start(), m.group(0), next((ln for a, b, ln in line_at if a <= m.start() < b), None))
+                      for m in re.finditer(r"[^.!?\n]+[.!?]*", text)]
     out = []
     pack_name = str(getattr(pack, "path", "") or "") or None
     for start, stext, line in sents_iter:

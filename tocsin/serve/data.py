@@ -25,6 +25,7 @@ SOURCES: dict[str, tuple[str, str]] = {
     "get_event": ("tocsin.extract.event_store", "get_event"),
     "list_claims": ("tocsin.compare.contradictions", "list_claims"),
     "list_contradictions": ("tocsin.compare.contradictions", "list_contradictions"),
+    "count_contradictions": ("tocsin.compare.contradictions", "count_contradictions"),
     "outlet_contradiction_counts": ("tocsin.compare.contradictions", "outlet_contradiction_counts"),
     "perspective_counts": ("tocsin.compare.perspective", "perspective_counts"),
     "list_stories": ("tocsin.compare.stories", "list_stories"),

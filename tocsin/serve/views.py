@@ -113,6 +113,15 @@ def map_page(request: Request, store: Store = Depends(get_store)) -> HTMLRespons
                   unplaced=m["unplaced"])
 
 
+@router.get("/contradictions", response_class=HTMLResponse)
+def contradictions_page(request: Request, offset: int = Query(0, ge=0),
+                        store: Store = Depends(get_store)) -> HTMLResponse:
+    res = data.paged("list_contradictions", store, limit=PAGE, offset=offset)
+    total = data.counts("count_contradictions", store)
+    res["total"] = total if isinstance(total, int) else None
+    return render(request, "contradictions.html", res=res, page=PAGE)
+
+
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts_page(request: Request, level: Optional[str] = None, offset: int = Query(0, ge=0),
                 store: Store = Depends(get_store)) -> HTMLResponse:
