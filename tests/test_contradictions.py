@@ -273,3 +273,13 @@ def test_open_ended_figures_far_apart_are_not_the_same(store) -> None:
     b = make("Up to one million people were displaced from Nagorno-Karabakh, the report said.", outlet="Trend")
     run(store, a, b)
     assert relation(store, a, b) is None
+
+
+def test_a_length_at_the_head_of_a_sentence_measures_its_main_clause(store) -> None:
+    a = make("For over eight months, the region's 120,000 Armenians have been deprived of food and fuel "
+             "by the blockade.", outlet="Armenpress", date="2023-08-20")
+    b = make("The Lachin corridor has been closed for eight months, the report said.", outlet="Asbarez",
+             date="2023-08-21")
+    run(store, a, b)
+    row = store.query("SELECT bucket FROM claims WHERE article_id = ? AND unit = 'months'", (a.id,))[0]
+    assert row["bucket"].startswith("blockade|")

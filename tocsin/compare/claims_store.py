@@ -258,6 +258,13 @@ def normalise_what(claim: dict[str, Any], cfg: CompareConfig, pack: Any = None,
             if fits(c) and c.fallback is not None and c.fallback.search(head):
                 category = c.name
                 break
+    if category is None and uclass == "time":
+        # A length at the head of a sentence ("For over eight months, the region's 120,000
+        # Armenians ... have been deprived of food") measures the main clause, past the figures
+        # that cut its own clause short: take the sentence's one category that counts time.
+        named = {c.name for c in cfg.categories if fits(c) and c.words.search(sentence)}
+        if len(named) == 1:
+            category = named.pop()
     group = next((g for g, pat in cfg.groups if pat.search(head)), None)
     peoples = sorted({p for p, pat in cfg.peoples if pat.search(text)})
     people = peoples[0] if len(peoples) == 1 else None
