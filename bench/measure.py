@@ -90,6 +90,7 @@ def pipeline_by_stage(paths: list[Path]) -> tuple[dict[str, Any], list[str]]:
     texts: list[str] = []
     size = 0
     t_read = 0.0
+    c0 = time.process_time()
     t0 = time.perf_counter()
     it = iter(read_docs(paths))
     while True:
@@ -102,9 +103,11 @@ def pipeline_by_stage(paths: list[Path]) -> tuple[dict[str, Any], list[str]]:
         for art in process_document(doc, timed):
             texts.append(art.text)
     total = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     n = len(texts)
     mb = size / 1e6
-    out = {"articles": n, "mb": round(mb, 3), **rate(n, mb, total), "read_seconds": round(t_read, 3),
+    out = {"articles": n, "mb": round(mb, 3), **rate(n, mb, total), "cpu_seconds": round(cpu, 3),
+           "read_seconds": round(t_read, 3),
            "stages": {name: {**rate(n, mb, sec), "share": round(sec / max(total, 1e-9), 3)}
                       for name, sec in per_stage.items()}}
     return out, texts
@@ -120,11 +123,13 @@ def ner_alone(texts: list[str]) -> dict[str, Any]:
     if nlp is None:
         return {"skipped": "NER model not installed"}
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    c0 = time.process_time()
     t0 = time.perf_counter()
     for t in texts:
         for doc in nlp.pipe([p for p in t.split("\n") if p.strip()], batch_size=64):
             [(e.start_char, e.end_char, e.label_) for e in doc.ents]
-    return {"articles": len(texts), "mb": round(mb, 3), **rate(len(texts), mb, time.perf_counter() - t0)}
+    return {"articles": len(texts), "mb": round(mb, 3), **rate(len(texts), mb, time.perf_counter() - t0),
+            "cpu_seconds": round(time.process_time() - c0, 3)}
 
 
 def html_extract(pages: list[Path]) -> dict[str, Any]:

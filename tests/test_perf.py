@@ -92,8 +92,8 @@ def test_chunks_merge_adjacent_needed_sentences():
 
 # ---- dates.find_dates' digit/month pre-gates and split._similar's LCS bound (second pass)
 
-from tocsin.extract import dates  # noqa: E402
-from tocsin.segment import split  # noqa: E402
+from tocsin.extract import dates
+from tocsin.segment import split
 
 _DATE_WORDS = ["12", "2020", "3", "27", "1999", "September", "sept", "Sep.", "mai", "août", "сентября", "ago",
                "three days", "last", "in", "June", "Monday", "yesterday", "hier", "вчера", "of", "to", "-", "/",
@@ -130,3 +130,78 @@ def test_similar_lcs_bound_changes_nothing(a: str, edit: str, how: int) -> None:
         assert fast == split._similar(a, b)
     finally:
         split._Indel = saved
+
+
+# ---- third pass: narrowed cue alternations, the English sentence shortcut, per-document pack
+
+_OVERLAP_CUES = ["kill*", "killing spree", "spree", "mass killing", "shell*", "shelling .. town", "town hall",
+                 "fire", "cease fire", "ceasefire", "fire*"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["kill", "killing", "spree", "mass", "shelling", "town", "hall", "cease",
+                                 "fire", "fired", "ceasefire", "the", "KILLING", "Spree", "-", "."]),
+                max_size=14),
+       st.lists(st.sampled_from(_OVERLAP_CUES), min_size=1, max_size=8))
+def test_narrowed_alternation_keeps_leftmost_first_matches(words, cues):
+    """Cues sharing words and prefixes: dropping the cues whose literal is absent must not change
+    which alternative wins at a position (the full alternation decides in the reference)."""
+    text = " ".join(words)
+    cs = _cueset({"en": cues}, "test")
+    assert cs.finditer(text, "en") == _ungated(cs, text, "en")
+
+
+def test_narrowed_alternation_is_cached_per_literal_set():
+    cs = _cueset({"en": ["kill*", "shell*", "artillery .. fire"]}, "test")
+    cs.finditer("They were killed.", "en")
+    cs.finditer("Two killed overnight.", "en")
+    assert len(cs._narrow) == 1  # same literals present: one narrowed pattern
+
+
+from tocsin.segment import lang
+
+
+def test_clearly_english_needs_markers_and_density():
+    assert lang._clearly_english("The ministry said that the road would open after the talks.")
+    # French, German, Turkish: no English marker words (or too few)
+    assert not lang._clearly_english("Le corridor de Latchine est alors placé sous blocus.")
+    assert not lang._clearly_english("Was will er in der Stadt, also an der Grenze?")
+    assert not lang._clearly_english("Bakı ilə Yerevan arasında danışıqlar davam edir.")
+    # a long foreign clause with an English frame stays with the model
+    assert not lang._clearly_english("He said: « la victoire ayant un goût d'inachevé, il envoie son armée vers "
+                                     "la frontière dès le premier jour » to the press.")
+
+
+def test_language_stage_still_switches_foreign_sentences():
+    from tocsin.model import Article, Sentence
+
+    text = ("The ministry said that the talks would resume after the holidays and that both sides had agreed. "
+            "Le corridor de Latchine, véritable ligne de vie pour les habitants de l'enclave, est alors placé "
+            "sous blocus.")
+    cut = text.index("Le corridor")
+    art = Article(source_file="x.txt", source_path="x.txt", format="digest", text=text,
+                  sentences=[Sentence(text[:cut].strip(), 0, cut - 1), Sentence(text[cut:], cut, len(text))])
+    lang.language_stage(art)
+    assert art.language == "en"
+    assert art.sentences[0].language == "en"
+    assert art.sentences[1].language == "fr"
+
+
+def test_current_pack_is_resolved_once_per_document(monkeypatch):
+    from tocsin.pipeline import _DOC_SCOPE
+
+    calls = []
+    monkeypatch.setattr(entities, "_PACK_OVERRIDE", "south-caucasus")
+    from tocsin import packs
+
+    real = packs.load_pack
+    monkeypatch.setattr(packs, "load_pack", lambda p: calls.append(p) or real(p))
+    entities.current_pack(), entities.current_pack()
+    assert len(calls) == 2  # outside a document: every call re-checks the pack files
+    for _ in range(2):  # two documents: once each, so an edit between documents is seen
+        token = _DOC_SCOPE.set({})
+        try:
+            entities.current_pack(), entities.current_pack()
+        finally:
+            _DOC_SCOPE.reset(token)
+    assert len(calls) == 4

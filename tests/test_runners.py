@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tocsin.errors import CODES, TocsinError
@@ -72,7 +72,8 @@ def local_results(inputs):
 
 
 def test_process_runner_matches_local(inputs, local_results):
-    with ProcessRunner(workers=2, max_in_flight=2) as runner:
+    # chunk=1: the articles of one document are spread over both workers and reassembled
+    with ProcessRunner(workers=2, max_in_flight=2, chunk=1) as runner:
         first = _fingerprint(runner.run(inputs))
         again = _fingerprint(runner.run(inputs[:1]))  # the pool survives between run() calls
     assert [doc_id for doc_id, _ in first] == [d.id for d in inputs]  # input order
@@ -83,7 +84,7 @@ def test_process_runner_matches_local(inputs, local_results):
 
 def test_ray_runner_matches_local(inputs, local_results):
     pytest.importorskip("ray")
-    runner = get_runner("ray", workers=2)
+    runner = get_runner("ray", workers=2, chunk=1)
     try:
         got = _fingerprint(runner.run(inputs))
     finally:
@@ -125,3 +126,75 @@ def test_bad_runner_options():
     assert e.value.code == "E301"
     with pytest.raises(TocsinError):
         ProcessRunner(workers=0)
+
+
+# ---- chunked dispatch (runners/chunks.py) without a pool: submit runs at once, wait returns it.
+
+from tocsin.pipeline import load_default_stages
+from tocsin.runners.chunks import ordered_chunks, run_articles
+
+
+@pytest.fixture(scope="module")
+def stages():
+    return load_default_stages().ordered(["segment", "sentences", "language"])
+
+
+@settings(max_examples=15, deadline=None)
+@given(chunk=st.integers(1, 5), max_in_flight=st.integers(1, 6), order=st.permutations(range(3)))
+def test_ordered_chunks_match_process_document(inputs, stages, chunk, max_in_flight, order):
+    from tocsin.pipeline import process_document
+
+    docs = [inputs[i % len(inputs)] for i in order]
+    waited = []
+
+    def submit(arts, where):
+        return run_articles(stages, arts, where)
+
+    def wait(h):
+        waited.append(h)
+        return h
+
+    got = list(ordered_chunks(docs, stages, submit, wait, max_in_flight, chunk))
+    assert [d.id for d, _ in got] == [d.id for d in docs]
+    for (doc, arts), want in zip(got, [process_document(d, stages) for d in docs]):
+        assert [(a.id, a.annotations, [s.language for s in a.sentences]) for a in arts] == \
+               [(a.id, a.annotations, [s.language for s in a.sentences]) for a in want]
+
+
+def test_ordered_chunks_fail_the_whole_document(inputs, stages):
+    class Bug:
+        kind, name, version = "article", "bug", "1"
+
+        @staticmethod
+        def fn(art):
+            if "Martuni" in art.text:
+                raise ValueError("boom")
+            return art
+
+    with_bug = stages + [Bug()]
+    got = list(ordered_chunks(inputs[:2], with_bug, lambda arts, where: run_articles(with_bug, arts, where),
+                              lambda h: h, 4, 1))
+    assert not isinstance(got[0][1], TocsinError) and len(got[0][1]) == 2
+    err = got[1][1]
+    assert isinstance(err, TocsinError) and err.code == "E500" and "ValueError" in err.message
+    assert err.file == inputs[1].source_file
+
+
+def test_ordered_chunks_carry_segmentation_errors(inputs):
+    class Boom:
+        kind, name, version = "document", "boom", "1"
+
+        @staticmethod
+        def fn(doc):
+            raise TocsinError("E105", "cannot decode", file=doc.source_file, line=3)
+
+    got = list(ordered_chunks(inputs[:2], [Boom()], lambda a, w: a, lambda h: h, 2))
+    assert [type(r) for _, r in got] == [TocsinError, TocsinError]
+    assert got[0][1].code == "E105"
+
+
+def test_segmentation_only_runs_whole_documents_in_the_workers(inputs):
+    """No article stage: workers get whole documents (chunking would leave them nothing to do)."""
+    want = _fingerprint(LocalRunner(["segment"]).run(inputs))
+    with ProcessRunner(workers=1, stages=["segment"]) as runner:
+        assert _fingerprint(runner.run(inputs)) == want

@@ -8,6 +8,7 @@ same registry runs in-process here, or in a process pool / on Ray elsewhere.
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
@@ -94,26 +95,59 @@ def load_default_stages() -> Registry:
     return REGISTRY
 
 
+# Values computed once per document and shared by its stages (the resolved pack: resolving it
+# stat-checks the pack's YAML files, ~4 times per article otherwise). A fresh dict per
+# document, so an edited pack is still seen by the next document; None outside a document.
+_DOC_SCOPE: ContextVar[dict | None] = ContextVar("tocsin_doc_scope", default=None)
+
+
+def document_scope() -> dict | None:
+    """The per-document cache of the document being processed (None outside process_document)."""
+    return _DOC_SCOPE.get()
+
+
 def process_document(doc: RawDocument, stages: list[Stage]) -> list[Article]:
     """Run every stage over one document; the unit of work any runner distributes."""
+    return process_articles(segment_document(doc, stages), stages)
+
+
+def segment_document(doc: RawDocument, stages: list[Stage]) -> list[Article]:
+    """The document stages alone: the articles of ``doc`` (with doc_id and file_hash set).
+
+    Split from process_document so a pool can segment in its parent (cheap) and spread the
+    articles of one long document over several workers (article stages are per article)."""
     doc_stages = [s for s in stages if s.kind == "document"]
-    art_stages = [s for s in stages if s.kind == "article"]
     if not doc_stages:
         raise TocsinError("E501", "no document stage registered (segmentation)")
     articles: list[Article] = []
-    for st in doc_stages:
-        articles = st.fn(doc)
-        if articles:
-            break
-    out = []
+    token = _DOC_SCOPE.set({})
+    try:
+        for st in doc_stages:
+            articles = st.fn(doc)
+            if articles:
+                break
+    finally:
+        _DOC_SCOPE.reset(token)
     for art in articles:
         art.doc_id = doc.id
         art.file_hash = doc.file_hash
-        for st in art_stages:
-            art = st.fn(art)
-            art.stages[st.name] = st.version
-        out.append(art)
-    return out
+    return articles
+
+
+def process_articles(articles: list[Article], stages: list[Stage]) -> list[Article]:
+    """The article stages over ``articles`` (of one document), in order."""
+    art_stages = [s for s in stages if s.kind == "article"]
+    token = _DOC_SCOPE.set({})
+    try:
+        out = []
+        for art in articles:
+            for st in art_stages:
+                art = st.fn(art)
+                art.stages[st.name] = st.version
+            out.append(art)
+        return out
+    finally:
+        _DOC_SCOPE.reset(token)
 
 
 class LocalRunner:

@@ -237,7 +237,11 @@ class Matcher:
         """Leftmost-longest matches: (first token, end token exclusive, candidate targets)."""
         found = []
         i, n = 0, len(tokens)
+        root = self.trie
         while i < n:
+            if not any(v in root for v in tokens[i].variants):  # most tokens start no alias
+                i += 1
+                continue
             best = None
             frontier = [self.trie]
             j = i
@@ -450,7 +454,20 @@ def current_pack() -> Any:
             p = settings().pack
         except ImportError:  # config is optional for library use
             p = os.environ.get("TOCSIN_PACK") or "south-caucasus"
-    return load_pack(str(p))
+    scope = _document_scope()
+    if scope is None:
+        return load_pack(str(p))
+    key = ("pack", str(p))
+    hit = scope.get(key)
+    if hit is None:  # once per document: the next document re-checks the pack files
+        hit = scope[key] = load_pack(str(p))
+    return hit
+
+
+def _document_scope() -> dict | None:
+    from ..pipeline import document_scope
+
+    return document_scope()
 
 
 def extract_entities(article: Article, pack: Any | None = None, use_ner: bool | None = None) -> list[dict[str, Any]]:

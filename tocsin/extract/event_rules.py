@@ -62,6 +62,7 @@ def _casefix_table() -> dict[int, str]:
 _CASEFIX = _casefix_table()
 _CASEFIX[0x130] = "i"  # İ: str.lower() gives two characters, re's simple lowercase gives "i"
 _SPLIT_APOS = re.compile(r"['’]")
+_UNSET = object()
 
 
 @lru_cache(maxsize=512)
@@ -97,6 +98,20 @@ def _gates(cues: list[str]) -> tuple[str, ...] | None:
     return tuple(kept)
 
 
+def _parts(cues: list[str]) -> tuple[list[str], tuple[tuple[str, tuple[int, ...]], ...]] | None:
+    """The cues in _alternation's order and their indices grouped by literal (see CueSet)."""
+    cues = sorted((c for c in cues if c and c.strip()), key=len, reverse=True)
+    if not cues:
+        return None
+    groups: dict[str, list[int]] = {}
+    for i, c in enumerate(cues):
+        lit = _literal(c)
+        if lit is None:
+            return None
+        groups.setdefault(lit, []).append(i)
+    return cues, tuple((lit, tuple(idx)) for lit, idx in groups.items())
+
+
 @dataclass
 class CueSet:
     """Per-language compiled alternation; missing languages fall back to English."""
@@ -104,21 +119,62 @@ class CueSet:
     by_lang: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
     neg_by_lang: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
     gates: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
+    _gate_rx: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # Per language, the alternation's cues in their order (longest first) grouped by literal:
+    # ((literal, (cue index, ...)), ...); None when a cue has no literal (then no narrowing).
+    parts: dict[str, tuple[list[str], tuple[tuple[str, tuple[int, ...]], ...]] | None] = field(
+        default_factory=dict, repr=False, compare=False)
+    _narrow: dict[tuple[str, tuple[int, ...]], re.Pattern[str]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def get(self, lang: str) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
         key = lang if lang in self.by_lang else "en"
         return self.by_lang.get(key), self.neg_by_lang.get(key)
 
     def _may_match(self, text: str, lang: str) -> bool:
-        gates = self.gates.get(lang if lang in self.by_lang else "en")
-        if gates is None:
+        key = lang if lang in self.by_lang else "en"
+        gate = self._gate_rx.get(key, _UNSET)
+        if gate is _UNSET:
+            gates = self.gates.get(key)
+            # one C-level scan for "any of these literals is a substring" instead of a Python
+            # loop over them (same answer: an alternation of escaped literals)
+            gate = self._gate_rx[key] = (None if gates is None else
+                                          re.compile("|".join(re.escape(g) for g in gates)))
+        if gate is None:
             return True
+        return gate.search(_gate_norm(text)) is not None
+
+    def _narrowed(self, pat: re.Pattern[str], text: str, lang: str) -> re.Pattern[str] | None:
+        """The alternation reduced to the cues whose literal occurs in ``text`` (None: none do).
+
+        Exact: a cue whose literal is absent cannot match anywhere in the text, and removing
+        alternatives that cannot match keeps the order of the others, so leftmost-first
+        matching gives the same matches. Scanning the few cues left is ~10x cheaper than the
+        whole case-insensitive alternation."""
+        key = lang if lang in self.by_lang else "en"
+        parts = self.parts.get(key)
+        if parts is None:
+            return pat
+        cues, groups = parts
         low = _gate_norm(text)
-        return any(g in low for g in gates)
+        keep = tuple(sorted(i for lit, idx in groups if lit in low for i in idx))
+        if not keep:
+            return None
+        if len(keep) == len(cues):
+            return pat
+        hit = self._narrow.get((key, keep))
+        if hit is None:
+            if len(self._narrow) > 512:
+                self._narrow.clear()
+            hit = self._narrow[(key, keep)] = re.compile("|".join(cue_regex(cues[i]) for i in keep), _FLAGS)
+        return hit
 
     def finditer(self, text: str, lang: str) -> list[tuple[int, int, str]]:
         pat, neg = self.get(lang)
         if pat is None or not self._may_match(text, lang):
+            return []
+        pat = self._narrowed(pat, text, lang)
+        if pat is None:
             return []
         out = []
         blocked: list[tuple[int, int]] | None = None
@@ -147,6 +203,7 @@ def _cueset(raw: Any, where: str) -> CueSet:
         items = [str(x) for x in items]
         cs.by_lang[str(lang)] = _alternation([x for x in items if not x.startswith("!")])
         cs.gates[str(lang)] = _gates([x for x in items if not x.startswith("!")])
+        cs.parts[str(lang)] = _parts([x for x in items if not x.startswith("!")])
         cs.neg_by_lang[str(lang)] = _alternation([x[1:] for x in items if x.startswith("!")])
     return cs
 

@@ -166,7 +166,8 @@ def sentence_events(text: str, *, language: str = "en", ref: str | None = None,
                     entities: list[tuple[int, int, str]] | None = None, rules: EventRules | None = None,
                     actors: set[str] | None = None, places: set[str] | None = None,
                     core: set[str] | None = None, context_date: str | None = None,
-                    groups: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+                    groups: frozenset[str] = frozenset(),
+                    dates: list[tuple[int, int, str]] | None = None) -> list[dict[str, Any]]:
     """Typed event candidates in one sentence (entity spans relative to ``text``).
 
     Returns dicts with type, actor, target, place, date, date_source, fatalities, cue, key,
@@ -177,7 +178,8 @@ def sentence_events(text: str, *, language: str = "en", ref: str | None = None,
     ents = entities or []
     actors = actors or set()
     places = places or set()
-    dates = find_dates(text, ref, lang)
+    if dates is None:  # (article_events passes the ones it already found: same text, ref, lang)
+        dates = find_dates(text, ref, lang)
     hypothetical = bool(_HYPO.search(text))
     # Entities named, none of them the conflict's own: a telling of some other conflict.
     foreign = bool(core is not None and ents and not any(e[2] in core for e in ents))
@@ -185,10 +187,11 @@ def sentence_events(text: str, *, language: str = "en", ref: str | None = None,
     for etype, spec in rules.types.items():
         best_by: dict[tuple[Any, Any], dict[str, Any]] = {}
         for rule in spec.rules:
-            if rule.without is not None and rule.without.search(text, lang):
-                continue
             hits = rule.cues.finditer(text, lang)
             if not hits:
+                continue
+            # (after the cues: both are pure tests, and most sentences match no cue at all)
+            if rule.without is not None and rule.without.search(text, lang):
                 continue
             with_ok = rule.with_ is None or rule.with_.search(text, lang)
             for cs, ce, cue in hits:
@@ -324,11 +327,12 @@ def article_events(article: Article, pack: Any = None, rules: EventRules | None 
     found: list[dict[str, Any]] = []
     last: tuple[int | None, str | None] = (None, None)  # (line, last stated date on it)
     for text, start, end, line, ents in units:
-        stated = [d[2] for d in find_dates(text, article.date, lang) if re.search(r"\d{4}|\d{1,2}", text[d[0]:d[1]])]
+        dates = find_dates(text, article.date, lang)
+        stated = [d[2] for d in dates if re.search(r"\d{4}|\d{1,2}", text[d[0]:d[1]])]
         ctx = last[1] if line is not None and last[0] == line and start >= 0 else None
         for c in sentence_events(text, language=lang, ref=article.date, entities=ents, rules=rules,
                                  actors=actors, places=places, core=core, context_date=ctx,
-                                 groups=groups):
+                                 groups=groups, dates=list(dates)):
             if c["confidence"] < rules.threshold:
                 continue
             if c["date"] is None and article.date:

@@ -1,9 +1,11 @@
 """A process-pool runner: the registered stages over documents in N worker processes.
 
 Spawn-safe (no reliance on fork): each worker is started with the parent's Settings and loads
-the stages (and their models) once in its initializer. Documents are submitted with a bound on
-work in flight, and results are yielded in input order, so memory stays flat however long the
-input and the store's single writer sees the same sequence the local runner would give.
+the stages (and their models) once in its initializer. The parent segments each document and
+submits its articles in small chunks (runners/chunks.py: long digests no longer leave one worker
+finishing the last document alone), with a bound on work in flight; results are yielded per
+document in input order, so memory stays flat however long the input and the store's single
+writer sees the same sequence the local runner would give.
 """
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ import logging
 import multiprocessing
 import os
 import weakref
-from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict
 from typing import Any, Iterable, Iterator
@@ -19,6 +20,15 @@ from typing import Any, Iterable, Iterator
 from ..config import Settings, configure, settings
 from ..errors import TocsinError
 from ..model import Article, RawDocument
+from .chunks import (
+    CHUNK_ARTICLES,
+    Where,
+    as_result,
+    has_article_stages,
+    ordered_chunks,
+    ordered_documents,
+    run_articles,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +81,6 @@ def run_one(stages: list[Any], doc: RawDocument) -> list[Article] | tuple:
         return ("error", "E500", f"{type(e).__name__}: {e}", doc.source_file, doc.line_start, None)
 
 
-def as_result(value: Any) -> list[Article] | TocsinError:
-    if isinstance(value, tuple) and value and value[0] == "error":
-        _, code, message, file, line, hint = value
-        return TocsinError(code, message, file=file, line=line, hint=hint)
-    return value
-
-
 def _init(cfg: Settings, stage_names: list[str] | None, modules: list[str]) -> None:
     global _STAGES
     _STAGES = load_stages(cfg, stage_names, modules)
@@ -88,18 +91,28 @@ def _work(doc: RawDocument) -> list[Article] | tuple:
     return run_one(_STAGES, doc)
 
 
+def _work_articles(articles: list[Article], where: Where) -> list[Article] | tuple:
+    assert _STAGES is not None, "worker not initialised"
+    return run_articles(_STAGES, articles, where)
+
+
 class ProcessRunner:
     """Runs the stages in ``workers`` spawned processes; yields (doc, result) in input order."""
 
     name = "process"
 
     def __init__(self, workers: int | None = None, stages: Iterable[str] | None = None,
-                 max_in_flight: int | None = None, **_: Any) -> None:
+                 max_in_flight: int | None = None, chunk: int = CHUNK_ARTICLES, **_: Any) -> None:
+        from ..pipeline import load_default_stages
+
         self.workers = int(default_workers() if workers is None else workers)
         if self.workers < 1:
             raise TocsinError("E301", f"workers must be >= 1, not {workers}")
         self.stage_names, self.modules = parent_stages(stages)
-        # Enough queued work to keep every worker busy while the parent writes, no more.
+        # The parent runs the document stages (segmentation) and sends articles in chunks.
+        self.stages = load_default_stages().ordered(self.stage_names)
+        self.chunk = max(1, int(chunk))
+        # Enough queued chunks to keep every worker busy while the parent writes, no more.
         self.max_in_flight = int(max_in_flight or self.workers * 4)
 
         self._pool: ProcessPoolExecutor | None = None
@@ -116,19 +129,12 @@ class ProcessRunner:
 
     def run(self, docs: Iterable[RawDocument]) -> Iterator[tuple[RawDocument, list[Article] | TocsinError]]:
         pool = self._get_pool()
-        pending: deque[tuple[RawDocument, Future]] = deque()
-        try:
-            for doc in docs:
-                pending.append((doc, pool.submit(_work, doc)))
-                if len(pending) >= self.max_in_flight:
-                    d, fut = pending.popleft()
-                    yield d, as_result(fut.result())
-            while pending:
-                d, fut = pending.popleft()
-                yield d, as_result(fut.result())
-        finally:
-            for _, fut in pending:  # the consumer stopped early: drop queued work
-                fut.cancel()
+        if not has_article_stages(self.stages):  # segmentation only: whole documents to the workers
+            yield from ordered_documents(docs, lambda doc: pool.submit(_work, doc), Future.result,
+                                         self.max_in_flight, cancel=Future.cancel)
+            return
+        yield from ordered_chunks(docs, self.stages, lambda arts, where: pool.submit(_work_articles, arts, where),
+                                  Future.result, self.max_in_flight, self.chunk, cancel=Future.cancel)
 
     def close(self) -> None:
         """Stop the workers (also done when the runner is garbage-collected)."""

@@ -54,6 +54,16 @@ _NON_LATIN_CHAR = re.compile(
     r"\u10A0-\u10FF\u1C90-\u1CBF\u2D00-\u2D2F\u3040-\u9FFF\uAC00-\uD7AF\uFB13-\uFB17\uFB50-\uFEFF]"
 )
 _SCHWA = re.compile(r"[əƏ]")
+# English function words that are not words of the other Latin-script candidates (fr de es it
+# tr az; so no "a", "in", "on", "or", "but", "was", "will", "also", "her", "at"). A sentence of an
+# English article dense in them is English: the per-sentence model call, whose only possible
+# effect is a switch at SWITCH_CONFIDENCE, is skipped for it.
+_EN_MARKERS = frozenset("""
+the and of with that which were has have had been from this these those their they them would could
+should who its into than after about is are to for not be it by his we you our said says against
+between while when where what there
+""".split())
+_ASCII_WORD = re.compile(r"[A-Za-z]+")
 _WORD = re.compile(r"[^\W\d_][^\W\d_'’-]+")
 _UK_ONLY = re.compile(r"[іїєґІЇЄҐ]")
 _RU_ONLY = re.compile(r"[ыэъёЫЭЪЁ]")
@@ -231,6 +241,16 @@ def _article_evidence(art: Article) -> str:
     return f"{title}\n{body[:ARTICLE_EVIDENCE_CHARS]}" if title else body[:ARTICLE_EVIDENCE_CHARS]
 
 
+def _clearly_english(text: str) -> bool:
+    """At least two distinct English marker words, and markers are >= 1/6 of all the words
+    (so a sentence quoting a long clause in another language is still left to the model)."""
+    hits = [w for w in _ASCII_WORD.findall(text) if w.lower() in _EN_MARKERS]
+    if len(hits) < 2:
+        return False
+    distinct = {w.lower() for w in hits}
+    return len(distinct) >= 2 and len(hits) * 6 >= len(_WORD.findall(text))
+
+
 @stage("language", kind="article", needs=("sentences",), adds=("language",), version="1", order=40)
 def language_stage(art: Article) -> Article:
     """Set the article's language and each sentence's (weak sentences inherit the article's)."""
@@ -243,6 +263,9 @@ def language_stage(art: Article) -> Article:
     base = art.language
     for s in art.sentences:
         # Text too weak to reach SWITCH_CONFIDENCE inherits without running the model.
+        if base == "en" and _clearly_english(s.text):
+            s.language = base
+            continue
         slang, sconf = _detect(s.text, _candidates, floor=SWITCH_CONFIDENCE if base else 0.0)
         if base is None:
             s.language = slang if slang != UNDETERMINED else None
