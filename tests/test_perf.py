@@ -90,6 +90,34 @@ def test_chunks_merge_adjacent_needed_sentences():
     assert ner._chunks(text, 0, text, None, None) == [(0, text)]
 
 
+def test_windows_keep_context_and_whole_names():
+    words = [f"w{i}" for i in range(40)]
+    words[20:22] = ["Maria", "Dahlmans"]
+    words[27:29] = ["Lemkin", "Institute"]  # a capitalised run at the window's edge is taken whole
+    text = " ".join(words)
+    t = text.index("Maria")
+    spans = ner._windows(text, 0, len(text), [(t, t + 5)], 6)
+    assert len(spans) == 1
+    got = text[spans[0][0]:spans[0][1]].split()
+    assert got[0] == "w14" and "Dahlmans" in got and got[-1] == "Institute"
+    assert ner._windows(text, 0, len(text), [], 6) == []
+
+
+def test_windowed_ner_finds_what_whole_sentences_find(monkeypatch):
+    if ner.load_model() is None:
+        import pytest
+        pytest.skip("NER model not installed")
+    text = ("In a long statement issued on Tuesday evening after several days of consultations with partners, "
+            "the spokesperson Maria Dahlmans of the Lemkin Institute for Genocide Prevention said that the "
+            "situation of the displaced families in the border villages near Goris remained extremely difficult, "
+            "while Karl Ottmar Vossberg, a lawyer for Human Rights Watch, urged donors to act quickly.")
+    monkeypatch.setattr(ner, "NER_WINDOW_WORDS", 0)
+    whole = [(m.canonical, m.start, m.end) for m in ner.ner_mentions(text)]
+    monkeypatch.setattr(ner, "NER_WINDOW_WORDS", 6)
+    windowed = [(m.canonical, m.start, m.end) for m in ner.ner_mentions(text)]
+    assert whole and windowed == whole
+
+
 # ---- dates.find_dates' digit/month pre-gates and split._similar's LCS bound (second pass)
 
 from tocsin.extract import dates

@@ -22,6 +22,7 @@ from ..packs import surface_key
 from ..packs.loader import read_yaml
 from ..packs.schema import line_of
 from ..pipeline import stage
+from ..textre import trie_alternation
 
 NA = "n/a"
 
@@ -104,7 +105,7 @@ def load_settings(pack: Any) -> Settings:
 
 
 def _alternation(phrases: list[str]) -> str:
-    return "|".join(re.escape(p) for p in sorted(set(phrases), key=len, reverse=True))
+    return trie_alternation(phrases)  # longest first, prefixes shared (hundreds of phrases)
 
 
 def analyzer(pack: Any) -> _Analyzer:

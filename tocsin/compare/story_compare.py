@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..model import Article
+from ..textre import trie_alternation
 from .concepts import concept_table, pack_concepts
 
 UNKNOWN = "unknown"
@@ -53,8 +54,7 @@ class _Vocab:
         for side, terms in (pack.framing or {}).items():
             for t in terms:
                 self.weights[(side, t.phrase.casefold())] = float(t.weight)
-        surfaces = sorted(self.entries, key=len, reverse=True)  # longest first wins
-        alt = "|".join(re.escape(s) for s in surfaces) or r"(?!x)x"
+        alt = trie_alternation(self.entries)  # longest first wins, prefixes shared
         self.regex = re.compile(rf"(?<!\w)({alt})(\w{{0,4}})(?!\w)")
 
     def find(self, text: str, language: str | None) -> list[tuple[str, str, str, str, str, int]]:

@@ -23,7 +23,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 from ..model import Article
 from ..pipeline import stage
@@ -113,8 +113,7 @@ def variants(tok: str, turkic: bool = False) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):  # a tuple, not a frozen dataclass: built once per word of every article
     norm: str  # folded comparison form
     variants: tuple[str, ...]  # norm and its stems (inflected scripts only)
     start: int  # character span of the surface kept (possessive/elision excluded)

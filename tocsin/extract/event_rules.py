@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import TocsinError
+from ..textre import trie_alternation
 
 _FLAGS = re.IGNORECASE | re.UNICODE
 _GAP = r"(?:\s+\S+){0,5}?\s+"  # ".." = up to five words in between
@@ -138,8 +139,7 @@ class CueSet:
             gates = self.gates.get(key)
             # one C-level scan for "any of these literals is a substring" instead of a Python
             # loop over them (same answer: an alternation of escaped literals)
-            gate = self._gate_rx[key] = (None if gates is None else
-                                          re.compile("|".join(re.escape(g) for g in gates)))
+            gate = self._gate_rx[key] = (None if gates is None else re.compile(trie_alternation(gates)))
         if gate is None:
             return True
         return gate.search(_gate_norm(text)) is not None

@@ -51,6 +51,23 @@ def needs_ner(text: str, offset: int, para: str, covered: list[tuple[int, int]])
     return False
 
 
+def trigger_spans(text: str, start: int, end: int, covered: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The capitalised words of ``text[start:end]`` that make it need the model (see needs_ner)."""
+    out = []
+    ci = 0
+    for m in _LETTER_RUN.finditer(text, start, end):
+        if not m.group()[0].isupper():
+            continue
+        s = m.start()
+        while ci < len(covered) and covered[ci][1] <= s:
+            ci += 1
+        if ci < len(covered) and covered[ci][0] <= s:
+            continue
+        if not _inert(m.group(), text, s):
+            out.append((s, m.end()))
+    return out
+
+
 def _inert(w: str, text: str, start: int) -> bool:
     """A capitalised word that cannot start a kept mention on its own (see _looks_like_name):
     grammar-capitalised sentence openers, months and weekdays, currency codes, and nationality
