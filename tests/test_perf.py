@@ -233,3 +233,18 @@ def test_current_pack_is_resolved_once_per_document(monkeypatch):
         finally:
             _DOC_SCOPE.reset(token)
     assert len(calls) == 4
+
+
+def test_articles_record_the_pack_that_annotated_them():
+    from tocsin.model import RawDocument
+    from tocsin.packs import load_pack
+    from tocsin.pipeline import load_default_stages, process_document
+
+    from tocsin.model import SINGLE
+
+    doc = RawDocument(source_path="x.txt", source_file="x.txt", format="jsonl", kind=SINGLE,
+                      text="Azerbaijani forces shelled Stepanakert on Monday, Armenian officials said.",
+                      meta={"title": "Shelling", "language": "en"})
+    arts = process_document(doc, load_default_stages().ordered())
+    pack = load_pack("south-caucasus")
+    assert arts and all(a.stages["pack"] == f"south-caucasus@{pack.version}" for a in arts)

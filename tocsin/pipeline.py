@@ -145,6 +145,13 @@ def process_articles(articles: list[Article], stages: list[Stage]) -> list[Artic
                 art = st.fn(art)
                 art.stages[st.name] = st.version
             out.append(art)
+        # Provenance: the conflict pack (name@version) the stages read, as they resolved it.
+        scope = _DOC_SCOPE.get() or {}
+        packs = sorted({f"{getattr(v, 'name', '?')}@{getattr(v, 'version', '?')}" for k, v in scope.items()
+                        if isinstance(k, tuple) and k and k[0] == "pack"})
+        if packs:
+            for art in out:
+                art.stages["pack"] = ",".join(packs)
         return out
     finally:
         _DOC_SCOPE.reset(token)
