@@ -19,7 +19,7 @@ def _sorted_alternation(phrases: list[str]) -> str:
 def test_same_matches_as_longest_first_alternation(phrases: list[str], text: str) -> None:
     for flags in (0, re.IGNORECASE):
         old = re.compile(rf"(?<!\w)({_sorted_alternation(phrases)})(?:s|es)?(?!\w)", flags)
-        new = re.compile(rf"(?<!\w)({trie_alternation(phrases)})(?:s|es)?(?!\w)", flags)
+        new = re.compile(rf"(?<!\w)({trie_alternation(phrases, bool(flags))})(?:s|es)?(?!\w)", flags)
         assert [(m.span(), m.group(1)) for m in old.finditer(text)] == \
                [(m.span(), m.group(1)) for m in new.finditer(text)]
 

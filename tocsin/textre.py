@@ -14,14 +14,19 @@ from collections.abc import Iterable
 _END = ""
 
 
-def trie_alternation(phrases: Iterable[str]) -> str:
-    """A regex (no outer group) matching exactly the given phrases, longest first."""
+def trie_alternation(phrases: Iterable[str], ignore_case: bool = False) -> str:
+    """A regex (no outer group) matching exactly the given phrases, longest first.
+
+    ``ignore_case``: the regex will run with re.IGNORECASE; letters that differ only in case
+    then share one branch, as the engine would treat them ("A-" and "aAA" both start "a")."""
     trie: dict = {}
     for p in set(phrases):
         if not p:
             continue
         node = trie
         for ch in p:
+            if ignore_case and len(ch.lower()) == 1:
+                ch = ch.lower()
             node = node.setdefault(ch, {})
         node[_END] = {}
     return _build(trie) if trie else r"(?!x)x"

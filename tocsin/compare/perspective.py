@@ -104,8 +104,8 @@ def load_settings(pack: Any) -> Settings:
     )
 
 
-def _alternation(phrases: list[str]) -> str:
-    return trie_alternation(phrases)  # longest first, prefixes shared (hundreds of phrases)
+def _alternation(phrases: list[str], ignore_case: bool = True) -> str:
+    return trie_alternation(phrases, ignore_case)  # longest first, prefixes shared (hundreds of phrases)
 
 
 def analyzer(pack: Any) -> _Analyzer:
@@ -147,7 +147,7 @@ def analyzer(pack: Any) -> _Analyzer:
     if other:
         regexes.append(re.compile(rf"(?<!\w)({_alternation(other)})\w{{0,4}}(?!\w)", re.IGNORECASE))
     if exact:
-        regexes.append(re.compile(rf"(?<!\w)({_alternation(exact)})(?:['’]s)?(?!\w)"))
+        regexes.append(re.compile(rf"(?<!\w)({_alternation(exact, ignore_case=False)})(?:['’]s)?(?!\w)"))
     an = _Analyzer(pack, st, partisan, terms, regexes)
     words = {w: s for s, ws in st.speakers.items() for w in ws}
     for e in pack.gazetteer():
