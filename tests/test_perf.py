@@ -8,7 +8,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tocsin.extract import entities, event_rules, ner
+from tocsin.extract import entities, event_rules, ner, tokens
 from tocsin.extract.event_rules import CueSet, _alternation, _cueset
 
 # Letters where re.IGNORECASE and str.lower() disagree (dotless/dotted i, long s, Kelvin, final sigma)
@@ -57,8 +57,8 @@ def test_after_boundary_matches_the_slice_definition(text, start):
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=12))
 def test_fold_fast_path_agrees(s):
-    slow = "".join(entities._fold_char(c) for c in
-                   unicodedata.normalize("NFKC", s).casefold().translate(entities._EXTRA_FOLD))
+    slow = "".join(tokens._fold_char(c) for c in
+                   unicodedata.normalize("NFKC", s).casefold().translate(tokens._EXTRA_FOLD))
     assert entities.fold(s) == slow
 
 
