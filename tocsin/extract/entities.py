@@ -24,14 +24,11 @@ from typing import Any, Iterable
 
 from ..model import Article
 from ..pipeline import stage
-
-log = logging.getLogger(__name__)
-
-# ----------------------------------------------------------------------------- normalisation (tokens.py)
-
-from .tokens import (  # noqa: E402,F401  (re-exported: entities.tokenize etc. are public)
+from .tokens import (  # noqa: F401  (re-exported: entities.tokenize, fold, ... are public)
     Token, _after_boundary, _is_cap, fold, norm_key, same_name, tokenize, variants,
 )
+
+log = logging.getLogger(__name__)
 
 TURKIC_LANGS = {"az", "tr"}
 _WAR_WORDS = {"war", "wars", "guerre", "guerres", "война", "войны", "войне", "войну", "muharibe", "muharibesi", "savasi"}
