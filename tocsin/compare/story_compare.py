@@ -109,7 +109,8 @@ def article_vocabulary(article: Article, pack: Any) -> dict[str, Any]:
 
 
 def _quote_spans(text: str, pack: Any) -> list[tuple[int, int]]:
-    from .perspective import analyzer, find_quotes  # perspective's quote finder, one definition of "quoted"
+    from .perspective import analyzer  # the pack's compiled speech verbs and speakers
+    from .quotes import find_quotes  # one definition of "quoted", shared with perspective
 
     sentences = [(m.start(), m.end()) for m in re.finditer(r"[^.!?\n]+(?:[.!?]+[”\"»’]?|$)", text)]
     return [(q.start, q.end) for q in find_quotes(analyzer(pack), text, sentences)]
