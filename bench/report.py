@@ -59,6 +59,10 @@ def markdown(r: dict) -> str:
         else:
             lines.append(_row(v["runner"], v["workers"], v["articles_per_s"], v["startup_seconds"], v["errors"]))
     lines += ["", "## Store at size", ""]
+    for run in r.get("store_runs") or []:
+        m = run["machine"]
+        lines += [f"Sizes {', '.join(f'{int(x):,}' for x in run['sizes'])}: separate store-only run started "
+                  f"{run['started']} ({run['seconds']} s, 1-min load at start {m.get('load_avg_1min_at_start')}).", ""]
     for size, info in r["sizes"].items():
         st = info.get("store", {})
         lines.append(f"### {int(size):,} articles ({info['bytes'] / 1e6:.1f} MB, {info['files']} digest files, "
@@ -67,24 +71,7 @@ def markdown(r: dict) -> str:
         if "error" in st:
             lines += ["Store phase failed:", "", "```", st["error"], "```", ""]
             continue
-        ing, re_ = st["ingest"], st["reingest_unchanged"]
-        lines += [
-            f"Ingest with stages `{st['stages']}`: {ing['articles_per_s']} articles/s, {ing['mb_per_s']} MB/s; "
-            f"peak RSS {st['peak_rss_mb']} MB; store {st['db_mb']} MB.",
-            f"Re-ingest of the unchanged corpus: {re_['articles_per_s']:,} articles/s "
-            f"({re_['files_skipped']}/{re_['files']} files skipped, {re_['seconds']} s); "
-            f"read+hash loop {info['hash_loop']['articles_per_s']:,} articles/s.",
-            f"Stories: {st['stories'] if st['stories'] is not True else 'clustered incrementally after each step'}.",
-            "", _row("articles in store", "step articles/s", "RSS MB", "search p50 ms", "p95 ms", "p99 ms",
-                     "corpus stages s"),
-            _row(*["---"] * 7),
-        ]
-        for row in st["steps"]:
-            q = row["search"]
-            cs = ", ".join(f"{k} {v}" for k, v in row["corpus_stage_seconds"].items()) or "-"
-            lines.append(_row(row["articles_in_store"], row["articles_per_s"], row["rss_mb"], q.get("p50_ms"),
-                              q.get("p95_ms"), q.get("p99_ms"), cs))
-        lines.append("")
+        lines += store_lines(info, st)
     st = r.get("stories")
     if st:
         lines += ["## Story clustering as the store grows (incremental, equal steps)", ""]
@@ -102,3 +89,43 @@ def markdown(r: dict) -> str:
         t = targets.get(k)
         lines.append(_row(k, v, f"{t[0]} ({'met' if t[1](v) else 'NOT met'})" if t else ""))
     return "\n".join(lines) + "\n"
+
+
+def store_lines(info: dict, st: dict) -> list[str]:
+    """One size's store section: fill, re-ingest, and per step RSS and search (bounded ranking)."""
+    ing, re_ = st["ingest"], st["reingest_unchanged"]
+    lines = [
+        f"Ingest with stages `{st['stages']}`, runner {st.get('runner', 'local x1')} (reader + single store "
+        f"writer in the main process): {ing['articles_per_s']} articles/s, {ing['mb_per_s']} MB/s "
+        f"({ing['seconds']} s); peak RSS {st['peak_rss_mb']} MB (main process)"
+        + (f", {st['peak_rss_worker_mb']} MB (largest worker)" if st.get("peak_rss_worker_mb") else "")
+        + f"; store {st['db_mb']} MB.",
+        f"Re-ingest of the unchanged corpus: {re_['articles_per_s']:,} articles/s "
+        f"({re_['files_skipped']}/{re_['files']} files skipped, {re_['seconds']} s); "
+        f"read+hash loop {info['hash_loop']['articles_per_s']:,} articles/s.",
+        f"Stories: {st['stories'] if st['stories'] is not True else 'clustered incrementally after each step'}.",
+    ]
+    bounds = [row.get("search_bounds") for row in st["steps"]]
+    if any(bounds):
+        lines.append(f"Search ranks the newest {bounds[-1]['window']:,} matches (tocsin.store.queries.RANK_WINDOW); "
+                     "'cut' = share of the 200 queries with more matches than that (hits flagged ranked_within); "
+                     "web = the web/API search (hits + total + facets), 40 queries.")
+    lines += ["", _row("articles in store", "step articles/s", "RSS MB", "search p50 ms", "p95 ms", "p99 ms",
+                       "cut", "count p95 ms", "web p50 / p95 ms", "corpus stages s"), _row(*["---"] * 10)]
+    for row in st["steps"]:
+        q, b = row["search"], row.get("search_bounds") or {}
+        cs = ", ".join(f"{k} {v}" for k, v in row["corpus_stage_seconds"].items()) or "-"
+        web = b.get("web_search_with_facets") or {}
+        lines.append(_row(row["articles_in_store"], row["articles_per_s"], row["rss_mb"], q.get("p50_ms"),
+                          q.get("p95_ms"), q.get("p99_ms"),
+                          f"{b['truncated_share']:.0%}" if "truncated_share" in b else "",
+                          (b.get("count") or {}).get("p95_ms", ""),
+                          f"{web.get('p50_ms')} / {web.get('p95_ms')}" if web else "", cs))
+    un = (st["steps"][-1].get("search_bounds") or {}).get("unbounded_search") if st["steps"] else None
+    if un:
+        lines.append("")
+        lines.append(f"For comparison, the old unbounded ranking (ORDER BY bm25 over every match) at "
+                     f"{st['steps'][-1]['articles_in_store']:,} articles, first {un['n']} queries of the mix: "
+                     f"p50 {un['p50_ms']} ms, p95 {un['p95_ms']} ms, max {un['max_ms']} ms.")
+    lines.append("")
+    return lines

@@ -70,6 +70,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--stories", type=int, default=60, help="articles for the story-clustering growth (0 = skip)")
     ap.add_argument("--no-ray", action="store_true")
+    ap.add_argument("--sample-only", action="store_true",
+                    help="only the sample part (pipeline per stage, baselines, runners): no stories, no store sizes")
+    add_store_args(ap)
     args = ap.parse_args(argv)
 
     work = Path(args.workdir)
@@ -80,6 +83,8 @@ def main(argv: list[str] | None = None) -> dict:
     pool = gen.load_pool(args.seeds)
     words_file = work / "words.json"
     words_file.write_text(json.dumps(search_words(pool)), encoding="utf-8")
+    if args.store_only:
+        return store_only(args, report, t_all, pool, work, words_file)
 
     # ---- sample: full pipeline, baselines, runners (same articles throughout)
     log("sample corpus")
@@ -104,7 +109,7 @@ def main(argv: list[str] | None = None) -> dict:
                         "runners": runners}
 
     # ---- story clustering as the store grows (its own small store: it costs ~0.1-1 s/article)
-    if args.stories > 0:
+    if args.stories > 0 and not args.sample_only:
         log(f"stories growth to {args.stories}")
         sdir = work / "stories_corpus"
         gen.write_corpus(sdir, args.stories, pool, seed=args.seed + 1, per_file=10)
@@ -115,7 +120,26 @@ def main(argv: list[str] | None = None) -> dict:
                              else {"error": proc.stderr[-2000:]})
 
     # ---- sizes: store fill, RSS, search, stories, re-ingest
-    report["sizes"] = {}
+    report["sizes"] = {} if args.sample_only else store_sizes(args, pool, work, words_file)
+    report["seconds"] = round(time.perf_counter() - t_all, 1)
+    report["ratios"] = ratios(report)
+    paths = write_reports(report, Path(args.out))
+    log(f"wrote {', '.join(map(str, paths))}")
+    return report
+
+
+def add_store_args(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--store-only", action="store_true",
+                    help="only the store sizes; merged into the existing report.json at --out")
+    ap.add_argument("--store-runner", default="local", choices=("local", "process"),
+                    help="runner for the store fill (process: segment in workers, one writer)")
+    ap.add_argument("--store-workers", type=int, default=2)
+    ap.add_argument("--keep-stores", action="store_true", help="keep the store files (1M is ~10 GB)")
+
+
+def store_sizes(args: argparse.Namespace, pool: gen.Pool, work: Path, words_file: Path) -> dict:
+    """Each size: generate, fill a fresh store in its own process, measure; corpus (and store) deleted after."""
+    sizes = {}
     stages = "" if args.store_stages == "all" else args.store_stages
     for size in [int(s) for s in args.sizes.split(",") if s]:
         log(f"size {size}: generate")
@@ -124,21 +148,57 @@ def main(argv: list[str] | None = None) -> dict:
         info = gen.write_corpus(cdir, size, pool, seed=args.seed, per_file=100)
         info["generate_seconds"] = round(time.perf_counter() - t, 2)
         info["hash_loop"] = measure.hash_loop(measure.files_of(cdir), size)
-        log(f"size {size}: store")
+        log(f"size {size}: store ({args.store_runner})")
         db = work / f"store_{size}.db"
-        proc = subprocess.run([sys.executable, "-m", "bench.store_phase", str(cdir), str(db), str(words_file),
-                               str(args.steps), stages, "100"], cwd=HERE.parent, capture_output=True, text=True)
+        # stderr (progress rows) goes to a file next to the store, so a long run can be followed.
+        with open(work / f"store_{size}.log", "w", encoding="utf-8") as err:
+            proc = subprocess.run([sys.executable, "-m", "bench.store_phase", str(cdir), str(db), str(words_file),
+                                   str(args.steps), stages, "100", args.store_runner, str(args.store_workers)],
+                                  cwd=HERE.parent, stdout=subprocess.PIPE, stderr=err, text=True, check=False)
         if proc.returncode != 0:
-            info["store"] = {"error": proc.stderr[-2000:]}
+            info["store"] = {"error": (work / f"store_{size}.log").read_text(encoding="utf-8")[-2000:]}
         else:
             info["store"] = json.loads(proc.stdout.strip().splitlines()[-1])
-        report["sizes"][str(size)] = info
+        sizes[str(size)] = info
         shutil.rmtree(cdir, ignore_errors=True)
-    report["seconds"] = round(time.perf_counter() - t_all, 1)
-    report["ratios"] = ratios(report)
-    paths = write_reports(report, Path(args.out))
+        if not args.keep_stores:
+            for f in work.glob(db.name + "*"):
+                f.unlink()
+    return sizes
+
+
+def keep_earlier_sizes(report: dict, out: Path) -> None:
+    """Keep sizes an earlier --store-only run measured (100k, 1M take 10-60 min) unless re-measured now."""
+    try:
+        old = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    earlier = {k: v for k, v in (old.get("sizes") or {}).items() if k not in report["sizes"]}
+    if earlier and old.get("store_runs"):
+        report["sizes"] = dict(sorted({**report["sizes"], **earlier}.items(), key=lambda kv: int(kv[0])))
+        report["store_runs"] = old["store_runs"]
+
+
+def store_only(args: argparse.Namespace, report: dict, t_all: float, pool: gen.Pool, work: Path,
+               words_file: Path) -> dict:
+    """Store sizes only, merged into the last full report (its sample/runner figures are kept)."""
+    out = Path(args.out)
+    if not (out / "report.json").is_file():
+        raise SystemExit(f"--store-only needs a full report.json in {out} first (run without it once)")
+    sizes = store_sizes(args, pool, work, words_file)
+    # Read the report only now: another run may have rewritten it during a long fill.
+    old = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    old.setdefault("sizes", {}).update(sizes)
+    old["sizes"] = dict(sorted(old["sizes"].items(), key=lambda kv: int(kv[0])))
+    for run in old.get("store_runs") or []:  # superseded sizes no longer come from earlier runs
+        run["sizes"] = [x for x in run["sizes"] if x not in sizes]
+    old["store_runs"] = [run for run in old.get("store_runs") or [] if run["sizes"]]
+    old["store_runs"].append({"started": report["started"], "machine": report["machine"],
+                              "sizes": sorted(sizes, key=int), "seconds": round(time.perf_counter() - t_all, 1)})
+    old["ratios"] = ratios(old)
+    paths = write_reports(old, out)
     log(f"wrote {', '.join(map(str, paths))}")
-    return report
+    return old
 
 
 def ratios(r: dict) -> dict:
@@ -149,6 +209,10 @@ def ratios(r: dict) -> dict:
     ner = s["baselines"]["ner_alone"].get("articles_per_s")
     if ner:
         out["pipeline_vs_ner_alone"] = round(pipe / ner, 3)
+    # The same on CPU seconds of this process: less sensitive to other jobs on shared cores.
+    cpu_pipe, cpu_ner = s["pipeline"].get("cpu_seconds"), s["baselines"]["ner_alone"].get("cpu_seconds")
+    if cpu_pipe and cpu_ner:
+        out["pipeline_vs_ner_alone_cpu"] = round(cpu_ner / cpu_pipe, 3)
     out["pipeline_vs_hash_loop"] = round(pipe / s["baselines"]["hash_loop"]["articles_per_s"], 5)
     html = s["baselines"]["html"]
     traf = html.get("trafilatura", {}).get("articles_per_s")

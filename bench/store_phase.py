@@ -5,21 +5,86 @@ segmentation, batched single-writer transactions and corpus stages), and after e
 records throughput, current RSS, FTS5 search latency and the story-clustering time of that
 step. Then ingests the unchanged corpus again (the idempotent skip path).
 
-Usage: python -m bench.store_phase CORPUS_DIR DB WORDS_JSON STEPS STAGES  -> JSON on stdout
+Usage: python -m bench.store_phase CORPUS_DIR DB WORDS_JSON STEPS STAGES [PER_FILE RUNNER WORKERS]
+  -> JSON on stdout (progress rows on stderr)
+
+RUNNER/WORKERS pick the ingest runner (default local x1): with ``process`` the segment stage
+runs in worker processes while this process reads, hashes and writes (the single writer),
+which is the faster fill for 100k-1M articles on 2 cores.
 """
 from __future__ import annotations
 
 import json
+import os
+import random
+import resource
 import sys
 import time
 from pathlib import Path
 
-from bench.measure import files_of, peak_rss_mb, rate, rss_mb, search_latency
+from bench.measure import (
+    files_of,
+    peak_rss_mb,
+    percentiles,
+    rate,
+    rss_mb,
+    search_latency,
+)
 
 
-def main(corpus: str, db: str, words_file: str, steps: int, stages: list[str], per_file: int) -> dict:
+def query_mix(words: list[str], n_queries: int = 200, seed: int = 0) -> list[str]:
+    """The same one-word / two-word / phrase mix as measure.search_latency (same seed, same queries)."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n_queries):
+        kind = i % 3
+        if kind == 0:
+            out.append(rng.choice(words))
+        elif kind == 1:
+            out.append(f"{rng.choice(words)} {rng.choice(words)}")
+        else:
+            out.append(f'"{rng.choice(words)}"')
+    return out
+
+
+def search_bounds(db: str, words: list[str], n_web: int = 40, n_unbounded: int = 0) -> dict:
+    """How the bounded search behaves on the query mix: share of queries cut to the window,
+    count() latency, the web layer's search (hits + total + facets) latency on ``n_web``
+    queries, and (``n_unbounded`` > 0) the old unbounded ranking on that many queries."""
+    from tocsin.serve import search as web
+    from tocsin.store import Store, queries
+
+    mix = query_mix(words)
+    out: dict = {"window": queries.RANK_WINDOW}
+    with Store(db, readonly=True) as store:
+        conn = store._conn  # bench only: call the query layer with explicit windows
+        cut, t_count = 0, []
+        for q in mix:
+            cut += queries.window_info(conn, q)["truncated"]
+            t = time.perf_counter()
+            store.count(q)
+            t_count.append((time.perf_counter() - t) * 1000)
+        out["truncated_share"] = round(cut / len(mix), 3)
+        out["count"] = percentiles(t_count)
+        t_web = []
+        for q in mix[:n_web]:
+            t = time.perf_counter()
+            web.search(store, q, limit=20)
+            t_web.append((time.perf_counter() - t) * 1000)
+        out["web_search_with_facets"] = percentiles(t_web)
+        if n_unbounded:
+            t_un = []
+            for q in mix[:n_unbounded]:
+                t = time.perf_counter()
+                queries.search(conn, q, limit=20, window=10**12)
+                t_un.append((time.perf_counter() - t) * 1000)
+            out["unbounded_search"] = percentiles(t_un)
+    return out
+
+
+def main(corpus: str, db: str, words_file: str, steps: int, stages: list[str], per_file: int,
+         runner: str = "local", workers: int = 1) -> dict:
     from tocsin import api
-
     from tocsin.corpus import CORPUS_STAGES, load_corpus_stages
 
     # Corpus stages (linking, stories, alerts) are measured on their own (stories_growth):
@@ -34,26 +99,33 @@ def main(corpus: str, db: str, words_file: str, steps: int, stages: list[str], p
     total_articles = 0
     total_mb = 0.0
     t_all = time.perf_counter()
-    opts = {"stages": stages} if stages else {}
+    opts: dict = {"stages": stages} if stages else {}
+    if runner != "local":
+        opts["workers"] = workers
+    n_unbounded = int(os.environ.get("BENCH_UNBOUNDED_QUERIES", "30"))
     for i in range(0, len(files), chunk):
         part = files[i:i + chunk]
         mb = sum(p.stat().st_size for p in part) / 1e6
-        s = api.run([str(p) for p in part], db=db, runner="local", runner_options=opts)
+        s = api.run([str(p) for p in part], db=db, runner=runner, runner_options=opts)
         total_articles += s.articles_new
         total_mb += mb
         corpus_sec = {k: v.get("seconds") for k, v in (s.corpus or {}).items()}
         row = {"articles_in_store": total_articles, "step_articles": s.articles_new, "errors": len(s.errors),
                **rate(s.articles_found, mb, s.seconds), "rss_mb": round(rss_mb(), 1),
                "corpus_stage_seconds": corpus_sec, "search": search_latency(db, words)}
+        row["search_bounds"] = search_bounds(db, words, n_unbounded=n_unbounded if i + chunk >= len(files) else 0)
         rows.append(row)
         print(json.dumps({"progress": row}), file=sys.stderr, flush=True)
     ingest_sec = time.perf_counter() - t_all
-    s = api.run([corpus], db=db, runner="local", runner_options=opts)
+    s = api.run([corpus], db=db, runner=runner, runner_options=opts)
     reingest = {"files_skipped": s.files_skipped, "files": s.files_seen, "articles": total_articles,
                 **rate(total_articles, total_mb, s.seconds)}
     return {"articles": total_articles, "mb": round(total_mb, 2), "stages": stages or "all",
+            "runner": f"{runner} x{workers if runner != 'local' else 1}",
             "ingest": rate(total_articles, total_mb, ingest_sec), "steps": rows, "reingest_unchanged": reingest,
             "peak_rss_mb": round(peak_rss_mb(), 1), "stories": stories,
+            # Largest worker's peak (ru_maxrss of children is a max, not a sum).
+            "peak_rss_worker_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
             "db_mb": round(sum(p.stat().st_size for p in Path(db).parent.glob(Path(db).name + "*")) / 1e6, 1)}
 
 
@@ -92,5 +164,7 @@ if __name__ == "__main__" and sys.argv[1] == "stories":
     print(json.dumps(stories_growth(corpus, db, int(steps), [s for s in stages.split(",") if s])))
 elif __name__ == "__main__":
     corpus, db, words_file, steps, stages, per_file = sys.argv[1:7]
-    out = main(corpus, db, words_file, int(steps), [s for s in stages.split(",") if s], int(per_file))
+    runner_, workers_ = (sys.argv[7:9] + ["local", "1"][len(sys.argv[7:9]):])
+    out = main(corpus, db, words_file, int(steps), [s for s in stages.split(",") if s], int(per_file),
+               runner_, int(workers_))
     print(json.dumps(out))

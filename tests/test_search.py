@@ -1,7 +1,6 @@
 """Search: query language, ranking, FTS sync, filters, diacritics, hostile input."""
 from __future__ import annotations
 
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -161,3 +160,89 @@ def test_arbitrary_queries_never_raise(shared_store, query):
     hits = shared_store.search(query)
     for h in hits:
         assert all(0 <= s < e <= len(h.snippet) for s, e in h.highlights)
+
+
+# -- bounded ranking (issue 8): only the newest RANK_WINDOW matches are ranked ------------------
+
+def _pks(store, article_ids) -> list[int]:
+    return [store.query("SELECT pk FROM articles WHERE id = ?", (i,))[0][0] for i in article_ids]
+
+
+def test_ranking_is_bounded_to_the_newest_matches_and_says_so(store, monkeypatch):
+    from tocsin.store import queries
+
+    strong = art("Goris Goris Goris", "Goris, Goris and Goris again.")  # oldest: outside the window
+    store.add_articles([strong])
+    store.add_articles([art(f"Report {i}", FILLER * (1 + i % 3) + f"Trucks reached Goris, item {i}.")
+                        for i in range(11)])
+    monkeypatch.setattr(queries, "RANK_WINDOW", 5)
+    hits = store.search("goris", limit=50)
+    newest = sorted(r[0] for r in store.query("SELECT pk FROM articles"))[-5:]
+    assert sorted(_pks(store, ids(hits))) == newest and strong.id not in ids(hits)
+    assert all(h.ranked_within == 5 for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)  # bm25 order within
+    assert store.count("goris") == 5  # what search can return
+    with store._lock:
+        assert queries.window_info(store._conn, "goris") == {"ranked_within": 5, "truncated": True}
+        # Unbounded, the strong old article wins: the window changes which matches compete.
+        assert ids(queries.search(store._conn, "goris", window=10**9))[0] == strong.id
+    # Paging stops at the window.
+    assert len(store.search("goris", limit=3, offset=3)) == 2
+
+
+def test_no_bound_when_matches_fit_in_the_window(store, monkeypatch):
+    from tocsin.store import queries
+
+    arts = [art(f"Convoy {i}", FILLER + "Convoy " * (i + 1)) for i in range(5)]
+    store.add_articles(arts)
+    monkeypatch.setattr(queries, "RANK_WINDOW", 5)
+    hits = store.search("convoy")
+    assert all(h.ranked_within is None for h in hits) and store.count("convoy") == 5
+    with store._lock:
+        assert ids(queries.search(store._conn, "convoy", window=10**9)) == ids(hits)
+        assert queries.window_info(store._conn, "convoy")["truncated"] is False
+
+
+def test_filters_apply_before_the_window(store, monkeypatch):
+    from tocsin.store import queries
+
+    old = art("Aid for Goris", "Aid for Goris.", outlet="Asbarez")
+    store.add_articles([old])
+    store.add_articles([art(f"Aid {i}", f"Aid for Goris {i}.", outlet="Other Wire") for i in range(8)])
+    monkeypatch.setattr(queries, "RANK_WINDOW", 3)
+    # The only Asbarez match is older than the 3 newest matches overall, yet found.
+    hits = store.search("goris", outlet="asbarez")
+    assert ids(hits) == [old.id] and hits[0].ranked_within is None
+    assert len(store.search("", outlet="other wire", limit=50)) == 8  # browsing is not bounded
+
+
+def test_web_search_total_and_facets_use_the_same_window(store, monkeypatch):
+    pytest.importorskip("fastapi")
+    from tocsin.serve import search as web
+    from tocsin.store import queries
+
+    store.add_articles([art(f"Shelling {i}", f"Shelling near Martuni {i}.",
+                            outlet=("Asbarez" if i % 2 else "Azatutyun")) for i in range(9)])
+    monkeypatch.setattr(queries, "RANK_WINDOW", 4)
+    res = web.search(store, "martuni", limit=20)
+    assert res["total"] == 4 and len(res["items"]) == 4
+    assert sum(n for _, n in res["facets"]["outlet"]) == 4
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.integers(0, 14), window=st.integers(1, 10), data=st.data())
+def test_bounded_equals_unbounded_ranking_of_the_newest_matches(tmp_path_factory, n, window, data):
+    from tocsin.store import queries
+
+    words = data.draw(st.lists(st.sampled_from(["goris", "kapan", "lachin"]), min_size=n, max_size=n))
+    with Store(tmp_path_factory.mktemp("w") / "w.db") as s:
+        s.add_articles([art(f"T{i} {w}", f"{FILLER}{w} {'goris ' * (i % 4)}") for i, w in enumerate(words)])
+        with s._lock:
+            everything = queries.search(s._conn, "goris", window=10**9, limit=1000)
+            bounded = queries.search(s._conn, "goris", window=window, limit=1000)
+            cut = queries.window_info(s._conn, "goris", window=window)["truncated"]
+        newest = set(sorted(_pks(s, ids(everything)))[-window:])
+        expected = [h for h in everything if _pks(s, [h.article_id])[0] in newest]
+        assert ids(bounded) == ids(expected)
+        assert cut == (len(everything) > window)
+        assert all(h.ranked_within == (window if cut else None) for h in bounded)

@@ -12,9 +12,20 @@ column filters, NEAR groups or the like. Query language (web-search style):
 
 Snippets come back as plain text plus highlight character spans; the web layer escapes
 the text and then marks the spans, so nothing here is HTML.
+
+Bounded ranking (issue 8): ``ORDER BY bm25(...)`` scores every match before LIMIT, so a
+common word costs O(matches) and p95 grew linearly with the store (~1.3 s at 1M). Ranked
+search therefore scores only the newest ``RANK_WINDOW`` matches (by rowid = insertion order,
+filters applied first): FTS5 walks the doclists newest-first and stops after N, then bm25
+ranks those N with the whole corpus's statistics, so the scores are real bm25 scores; what
+is bounded is which matches compete. When more than N articles match, every hit carries
+``ranked_within = N`` ("best of the newest N matches"), and ``count`` / the web layer's
+total and facets count those N (``window_info`` says whether the set was cut).
+Browsing (no positive terms) is newest-first anyway and is not bounded.
 """
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import unicodedata
@@ -34,6 +45,18 @@ _ELLIPSIS = "…"
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
+def _window_default() -> int:
+    try:
+        return max(1, int(os.environ.get("TOCSIN_SEARCH_WINDOW", "")))
+    except ValueError:
+        return 5_000
+
+
+# Matches ranked per query (newest first). 5,000 keeps p95 ~37 ms at 1M articles here (10,000:
+# 52-72 ms); see docs/scale.md "The store at size".
+RANK_WINDOW = _window_default()
+
+
 @dataclass
 class SearchHit:
     article_id: str
@@ -46,6 +69,8 @@ class SearchHit:
     score: float  # higher is better (negated bm25); 0.0 when browsing without terms
     snippet: str  # plain text
     highlights: list[tuple[int, int]] = field(default_factory=list)  # [start, end) into snippet
+    # Set to N when more than N articles matched: ranked among the newest N matches only.
+    ranked_within: int | None = None
 
 
 @dataclass
@@ -191,8 +216,14 @@ def _filters(outlet: str | None, language: str | None, date_from: str | None,
     return where, params
 
 
-def _where(q: ParsedQuery, filters: tuple[list[str], list[object]]) -> tuple[str, list[object], bool]:
-    """WHERE clause; the bool says whether the FTS table is joined (ranked search)."""
+def _where(q: ParsedQuery, filters: tuple[list[str], list[object]],
+           window: int | None = -1) -> tuple[str, list[object], bool]:
+    """WHERE clause; the bool says whether the FTS table is joined (ranked search).
+
+    A ranked clause is bounded to the newest ``window`` matches (default RANK_WINDOW; None =
+    unbounded) by a self-contained subquery, so every query built on it (hits, count, the
+    web layer's facets) looks at the same bounded set.
+    """
     where, params = list(filters[0]), list(filters[1])
     match = q.match()
     if match:
@@ -202,7 +233,29 @@ def _where(q: ParsedQuery, filters: tuple[list[str], list[object]]) -> tuple[str
         where.append("a.pk NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
         params.append(q.negative())
     clause = (" WHERE " + " AND ".join(where)) if where else ""
+    window = RANK_WINDOW if window == -1 else window
+    if match and window:
+        # The subquery re-declares articles_fts and `a`, so the same filter SQL (which
+        # names `a.`) applies inside it; it runs once (not correlated). No Nth match means
+        # fewer than N matches: no bound.
+        clause += (f" AND articles_fts.rowid >= ifnull(({_cutoff_sql(clause)} LIMIT 1 OFFSET {int(window) - 1}), 0)")
+        params = params + params
     return clause, params, bool(match)
+
+
+_MATCH_ONLY = " WHERE articles_fts MATCH ?"
+
+
+def _fts_from(clause: str) -> str:
+    # Every FTS rowid is an article pk (the triggers keep them in step), so without filters
+    # on `a` the join only costs: a B-tree seek per match (~3-5 us, 30x the FTS walk itself).
+    return " FROM articles_fts" if clause == _MATCH_ONLY else _from(True)
+
+
+def _cutoff_sql(clause: str) -> str:
+    # FTS5 consumes ORDER BY rowid DESC: it walks the doclists newest-first and stops at
+    # the LIMIT, so this costs O(window), not O(matches).
+    return "SELECT articles_fts.rowid" + _fts_from(clause) + clause + " ORDER BY articles_fts.rowid DESC"
 
 
 def _from(ranked: bool) -> str:
@@ -211,55 +264,119 @@ def _from(ranked: bool) -> str:
     return " FROM articles a"
 
 
+def window_info(conn: sqlite3.Connection, query: str, *, outlet: str | None = None,
+                language: str | None = None, date_from: str | None = None, date_to: str | None = None,
+                window: int | None = None) -> dict:
+    """Whether ranked search on this query is cut to a window: {"ranked_within": N | None, "truncated": bool}."""
+    window = RANK_WINDOW if window is None else max(1, int(window))
+    cut = is_truncated(conn, parse_query(query), _filters(outlet, language, date_from, date_to), window)
+    return {"ranked_within": window if cut else None, "truncated": cut}
+
+
+def is_truncated(conn: sqlite3.Connection, q: ParsedQuery, filters: tuple[list[str], list[object]],
+                 window: int | None = None) -> bool:
+    """More than ``window`` matches for this parsed query and (where, params) filters over ``a``?
+
+    Takes what ``_where`` takes, so the web layer can ask with its own filters (side, topic...).
+    Costs one newest-first walk of N+1 matches (~1 ms per 10k without filters).
+    """
+    window = RANK_WINDOW if window is None else max(1, int(window))
+    if not q.match():
+        return False
+    clause, params, _ = _where(q, filters, window=None)
+    try:
+        return conn.execute(_cutoff_sql(clause) + " LIMIT 1 OFFSET ?", (*params, window)).fetchone() is not None
+    except sqlite3.Error as e:
+        raise TocsinError("E200", f"search failed: {e}") from None
+
+
 def search(conn: sqlite3.Connection, query: str, *, outlet: str | None = None,
            language: str | None = None, date_from: str | None = None, date_to: str | None = None,
-           limit: int = 20, offset: int = 0) -> list[SearchHit]:
+           limit: int = 20, offset: int = 0, window: int | None = None) -> list[SearchHit]:
     """Ranked hits, best first (title matches weigh more than body matches).
 
-    With no positive terms (empty query, or only exclusions) it browses: newest first.
+    Only the newest ``window`` (default RANK_WINDOW) matches are ranked; when more matched,
+    each hit has ``ranked_within`` set. With no positive terms (empty query, or only
+    exclusions) it browses: newest first.
     """
     limit = max(0, min(int(limit), MAX_LIMIT))
     offset = max(0, int(offset))
+    window = RANK_WINDOW if window is None else max(1, int(window))
     q = parse_query(query)
     if query.strip() and not (q.groups or q.negated):
         return []  # text given but nothing searchable in it: no results, not "everything"
-    clause, params, ranked = _where(q, _filters(outlet, language, date_from, date_to))
-    cols = ("a.id, a.title, a.outlet, a.date, a.language, a.source_file, a.start_line, "
-            "instr(a.text, char(1)) + instr(a.text, char(2)) + "
-            "instr(ifnull(a.title, ''), char(1)) + instr(ifnull(a.title, ''), char(2)) AS marked")
-    if ranked:
-        cols += (f", -bm25(articles_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT}) AS score, "
-                 f"CASE WHEN a.text = '' THEN snippet(articles_fts, 0, char(1), char(2), '{_ELLIPSIS}', {SNIPPET_TOKENS}) "
-                 f"ELSE snippet(articles_fts, 1, char(1), char(2), '{_ELLIPSIS}', {SNIPPET_TOKENS}) END AS snip")
-        order = f" ORDER BY bm25(articles_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT}), a.pk"
-    else:
-        cols += ", 0.0 AS score, substr(a.text, 1, 400) AS snip"
-        order = " ORDER BY a.date_lo DESC NULLS LAST, a.pk"
-    sql = "SELECT " + cols + _from(ranked) + clause + order + " LIMIT ? OFFSET ?"
+    clause, params, ranked = _where(q, _filters(outlet, language, date_from, date_to), window=None)
+    if not ranked:
+        return _browse(conn, clause, params, limit, offset)
+    # 1. The cutoff: the Nth and (N+1)th newest matches; a constant lets FTS5 seek to it.
+    bounded = None
+    rank_from = _fts_from(clause)
     try:
-        rows = conn.execute(sql, (*params, limit, offset)).fetchall()
+        cut = conn.execute(_cutoff_sql(clause) + " LIMIT 2 OFFSET ?", (*params, window - 1)).fetchall()
+        if len(cut) == 2:
+            bounded = window
+            clause += " AND articles_fts.rowid >= ?"
+            params.append(cut[0][0])
+        # 2. Rank with bm25 alone: SQLite computes every selected column for every row it
+        # sorts, so snippets here would be built for all N candidates, not the page.
+        top = conn.execute(
+            f"SELECT articles_fts.rowid, -bm25(articles_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT}) AS score"
+            + rank_from + clause + " ORDER BY score DESC, articles_fts.rowid LIMIT ? OFFSET ?",
+            (*params, limit, offset)).fetchall()
+        if not top:
+            return []
+        # 3. Snippets and columns for the page only (same MATCH, so same highlights).
+        cols = ("a.pk, a.id, a.title, a.outlet, a.date, a.language, a.source_file, a.start_line, "
+                "instr(a.text, char(1)) + instr(a.text, char(2)) + "
+                "instr(ifnull(a.title, ''), char(1)) + instr(ifnull(a.title, ''), char(2)) AS marked, "
+                f"CASE WHEN a.text = '' THEN snippet(articles_fts, 0, char(1), char(2), '{_ELLIPSIS}', {SNIPPET_TOKENS}) "
+                f"ELSE snippet(articles_fts, 1, char(1), char(2), '{_ELLIPSIS}', {SNIPPET_TOKENS}) END AS snip")
+        rows = conn.execute("SELECT " + cols + _from(True) + _MATCH_ONLY + " AND articles_fts.rowid IN ("
+                            + ",".join("?" * len(top)) + ")", (params[0], *(r[0] for r in top))).fetchall()
     except sqlite3.Error as e:  # should not happen for any user text; report, don't crash
         raise TocsinError("E200", f"search failed: {e}") from None
+    by_pk = {r[0]: r for r in rows}
     hits = []
-    for art_id, title, outlet_, date, lang, src, line, marked, score, snip in rows:
-        if ranked and not marked:
+    for pk, score in top:
+        if pk not in by_pk:  # deleted by another writer between the two reads
+            continue
+        _, art_id, title, outlet_, date, lang, src, line, marked, snip = by_pk[pk]
+        if not marked:
             text, spans = split_markers(snip or "")
         else:
             text, spans = (snip or "").replace(_OPEN, "").replace(_CLOSE, ""), []
-            if not ranked:
-                text = _trim(text)
-        hits.append(SearchHit(art_id, title, outlet_, date, lang, src, line, float(score), text, spans))
+        hits.append(SearchHit(art_id, title, outlet_, date, lang, src, line, float(score), text, spans, bounded))
     return hits
 
 
+def _browse(conn: sqlite3.Connection, clause: str, params: list[object], limit: int,
+            offset: int) -> list[SearchHit]:
+    """No positive terms: newest first (not bounded: the date index serves the page)."""
+    sql = ("SELECT a.id, a.title, a.outlet, a.date, a.language, a.source_file, a.start_line, "
+           "substr(a.text, 1, 400)" + _from(False) + clause
+           + " ORDER BY a.date_lo DESC NULLS LAST, a.pk LIMIT ? OFFSET ?")
+    try:
+        rows = conn.execute(sql, (*params, limit, offset)).fetchall()
+    except sqlite3.Error as e:
+        raise TocsinError("E200", f"search failed: {e}") from None
+    return [SearchHit(art_id, title, outlet_, date, lang, src, line, 0.0,
+                      _trim((snip or "").replace(_OPEN, "").replace(_CLOSE, "")), [])
+            for art_id, title, outlet_, date, lang, src, line, snip in rows]
+
+
 def count(conn: sqlite3.Connection, query: str, *, outlet: str | None = None,
-          language: str | None = None, date_from: str | None = None, date_to: str | None = None) -> int:
+          language: str | None = None, date_from: str | None = None, date_to: str | None = None,
+          window: int | None = None) -> int:
+    """How many articles ``search`` can return: with terms, at most the ranking window (capped)."""
     q = parse_query(query)
     if query.strip() and not (q.groups or q.negated):
         return 0
-    clause, params, ranked = _where(q, _filters(outlet, language, date_from, date_to))
+    window = RANK_WINDOW if window is None else max(1, int(window))
+    filters = _filters(outlet, language, date_from, date_to)
+    clause, params, ranked = _where(q, filters, window=window)
+    frm = _from(ranked) if filters[0] or not ranked else " FROM articles_fts"
     try:
-        return int(conn.execute("SELECT count(*)" + _from(ranked) + clause, params).fetchone()[0])
+        return int(conn.execute("SELECT count(*)" + frm + clause, params).fetchone()[0])
     except sqlite3.Error as e:
         raise TocsinError("E200", f"search failed: {e}") from None
 
