@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--store-stages", default="segment",
                     help="stages for the store fill ('all' = full pipeline)")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--stories", type=int, default=60, help="articles for the story-clustering growth (0 = skip)")
+    ap.add_argument("--stories", type=int, default=300, help="articles for the story-clustering growth (0 = skip)")
     ap.add_argument("--no-ray", action="store_true")
     ap.add_argument("--sample-only", action="store_true",
                     help="only the sample part (pipeline per stage, baselines, runners): no stories, no store sizes")
@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     # ---- sizes: store fill, RSS, search, stories, re-ingest
     report["sizes"] = {} if args.sample_only else store_sizes(args, pool, work, words_file)
+    keep_earlier_sizes(report, Path(args.out))
     report["seconds"] = round(time.perf_counter() - t_all, 1)
     report["ratios"] = ratios(report)
     paths = write_reports(report, Path(args.out))

@@ -300,3 +300,32 @@ def test_contradictions_page_shows_both_sides_escaped(db):
     assert "denies harm to civilians" in page and "Two civilians were killed" in page
     assert "&lt;script&gt;alert(3)" in page and "<script>alert(3)" not in page
     assert page.count('class="pair"') == 1 and "fixture10.txt:2" in page
+
+
+def test_facet_rows_follow_the_annotations_and_match_the_json_path(db, monkeypatch):
+    from tocsin.serve import search as S
+
+    with Store(db) as s:
+        pk = s.query("SELECT pk, id FROM articles WHERE title = 'Anti-terror measures in Karabakh'")[0]
+        s.update_annotations(pk["id"], {"entities": [{"name": "Khankendi", "type": "place"}],
+                                        "events": [{"type": "armed_attack"}]})
+        rows = {tuple(r) for r in s.query("SELECT kind, value FROM article_facets WHERE pk = ?", (pk["pk"],))}
+        assert rows == {("entity", "Khankendi"), ("event_type", "armed_attack")}
+        fast = S.search(s, "")["facets"]
+        monkeypatch.setattr(s, "has_table", lambda name: name != "article_facets")
+        slow = S.search(s, "")["facets"]
+        assert fast == slow and ["Stepanakert", 1] in fast["entity"] and ["armed_attack", 2] in fast["event_type"]
+        with s.transaction() as conn:
+            conn.execute("DELETE FROM articles WHERE pk = ?", (pk["pk"],))
+        assert not s.query("SELECT 1 FROM article_facets WHERE pk = ?", (pk["pk"],))
+
+
+def test_search_says_when_ranking_is_bounded(client, monkeypatch):
+    from tocsin.store import queries
+
+    monkeypatch.setattr(queries, "RANK_WINDOW", 1)
+    page = client.get("/search?q=Stepanakert").text
+    assert 'id="ranked-within"' in page and "newest 1 matches" in page
+    assert client.get("/api/v1/search", params={"q": "Stepanakert"}).json()["ranked_within"] == 1
+    monkeypatch.setattr(queries, "RANK_WINDOW", 5000)
+    assert 'id="ranked-within"' not in client.get("/search?q=Stepanakert").text

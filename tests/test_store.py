@@ -251,3 +251,20 @@ def test_article_round_trips_through_store(art):
         assert s.add_articles([art]) == 1
         assert s.get_article(art.id) == art
         assert list(s.iter_articles()) == [art]
+
+
+def test_facet_migration_backfills_an_older_store(tmp_path):
+    path = tmp_path / "old.db"
+    art = Article(source_file="a.txt", source_path="a.txt", format="digest", title="T", text="Body text here.")
+    art.annotations = {"entities": [{"name": "Lachin", "type": "place"}], "events": [{"type": "blockade"}]}
+    with Store(path) as s:
+        s.add_articles([art])
+    conn = sqlite3.connect(path)  # make it a store from before migration 0007
+    for stmt in ("DROP TRIGGER article_facets_ai", "DROP TRIGGER article_facets_au", "DROP TRIGGER article_facets_ad",
+                 "DROP TABLE article_facets", "DROP INDEX articles_outlet", "DELETE FROM schema_migrations WHERE version = 7"):
+        conn.execute(stmt)
+    conn.commit()
+    conn.close()
+    with Store(path) as s:
+        rows = {tuple(r) for r in s.query("SELECT kind, value FROM article_facets")}
+    assert rows == {("entity", "Lachin"), ("event_type", "blockade")}

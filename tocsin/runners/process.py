@@ -65,7 +65,24 @@ def load_stages(cfg: Settings | dict | None, stage_names: Iterable[str] | None,
 
     for m in modules:
         importlib.import_module(m)
-    return load_default_stages().ordered(list(stage_names) if stage_names is not None else None)
+    stages = load_default_stages().ordered(list(stage_names) if stage_names is not None else None)
+    _warm(stages)
+    return stages
+
+
+def _warm(stages: list[Any]) -> None:
+    """Run the article stages once on a tiny article, so models and compiled rules load now, in
+    the worker's start-up, and not inside the first real work (where they made the first
+    chunks of one worker several seconds slower than the other's)."""
+    from ..model import Article
+    from ..pipeline import process_articles
+
+    art = Article(source_file="warm-up", source_path="warm-up", format="jsonl", title="Warm-up",
+                  text="Officials in the capital said on Monday that talks would resume.", language="en")
+    try:
+        process_articles([art], [s for s in stages if s.kind == "article"])
+    except Exception:  # noqa: BLE001 - warming is an optimisation; real work reports real errors
+        log.debug("warm-up failed", exc_info=True)
 
 
 def run_one(stages: list[Any], doc: RawDocument) -> list[Article] | tuple:

@@ -41,6 +41,8 @@ class Page(BaseModel):
 
 class SearchPage(Page):
     facets: dict[str, list[list[Any]]]
+    ranked_within: Optional[int] = None  # ranking (and total) cover only the newest N matches
+    facets_within: Optional[int] = None  # facets count only the first N articles (browsing)
 
 
 class Marker(BaseModel):

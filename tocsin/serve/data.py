@@ -215,10 +215,24 @@ def outlet_side(name: str | None) -> str | None:
     return getattr(o, "side", None) if o else None
 
 
+_SIDES: dict[str, tuple[Any, dict[str, str | None]]] = {}
+
+
 def outlet_sides(store: Store) -> dict[str, str | None]:
-    """Side of every outlet present in the store (unknown outlets map to None)."""
+    """Side of every outlet present in the store (unknown outlets map to None).
+
+    Every search page needs it; the DISTINCT scan is remembered until an article is added
+    (the newest pk changes) or the pack changes."""
+    key = (store.query("SELECT max(pk) FROM articles")[0][0], id(pack()))
+    hit = _SIDES.get(str(store.path))
+    if hit is not None and hit[0] == key:
+        return dict(hit[1])
     names = [r[0] for r in store.query("SELECT DISTINCT outlet FROM articles WHERE outlet IS NOT NULL")]
-    return {n: outlet_side(n) for n in names}
+    found = {n: outlet_side(n) for n in names}
+    if len(_SIDES) > 16:
+        _SIDES.clear()
+    _SIDES[str(store.path)] = (key, found)
+    return dict(found)
 
 
 def place_coords(name: str | None) -> tuple[float, float] | None:

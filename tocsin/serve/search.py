@@ -6,6 +6,7 @@ and hits always agree. Snippets stay plain text plus highlight spans: the templa
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..store import Store
@@ -14,6 +15,9 @@ from . import data
 
 FACETS = ("outlet", "side", "language", "topic", "entity", "event_type")
 FACET_LIMIT = 15
+# Facets count at most this many matches (ranked search is already bounded by the store's
+# window; browsing a large store without terms counts the first FACET_SCOPE articles).
+FACET_SCOPE = 10_000
 
 
 def _extra_filters(store: Store, f: dict[str, Any]) -> tuple[list[str], list[Any]]:
@@ -58,7 +62,10 @@ def search(store: Store, query: str = "", *, limit: int = 20, offset: int = 0,
         cols += ", 0.0 AS score, substr(a.text, 1, 400) AS snip, '' AS tsnip, 0 AS marked"
         order = " ORDER BY a.date_lo DESC NULLS LAST, a.pk"
     rows = store.query("SELECT " + cols + base + order + " LIMIT ? OFFSET ?", (*params, limit, offset))
-    total = store.query("SELECT count(*)" + base, params)[0][0]
+    # The matched set once (bounded for ranked search by the store's window; capped for
+    # browsing); count and facets read this list instead of re-running the match per facet.
+    pks = [r[0] for r in store.query("SELECT a.pk" + base + f" LIMIT {FACET_SCOPE + 1}", params)]
+    total = len(pks) if len(pks) <= FACET_SCOPE else store.query("SELECT count(*)" + base, params)[0][0]
     sides = data.outlet_sides(store)
     items = []
     for r in rows:
@@ -74,31 +81,52 @@ def search(store: Store, query: str = "", *, limit: int = 20, offset: int = 0,
             "source_file": r["source_file"], "start_line": r["start_line"], "score": round(r["score"], 4),
             "snippet": text, "highlights": [list(s) for s in spans],
         })
+    # At the store's window, ranking (and these counts) cover the newest matches only: say so.
+    window = q.RANK_WINDOW if ranked and q.RANK_WINDOW and int(total) >= q.RANK_WINDOW else None
+    facet_scope = FACET_SCOPE if not ranked and int(total) > FACET_SCOPE else None
     return {"items": items, "total": int(total), "limit": limit, "offset": offset,
-            "facets": _facets(store, base, params, sides)}
+            "ranked_within": window, "facets_within": facet_scope,
+            "facets": _facets(store, pks[:FACET_SCOPE], sides)}
 
 
-def _facets(store: Store, base: str, params: list[Any], sides: dict[str, str | None]) -> dict[str, list]:
-    matched = "SELECT a.pk" + base
+def _facets(store: Store, pks: list[int], sides: dict[str, str | None]) -> dict[str, list]:
+    """Facet counts over the matched articles ``pks`` (one JSON list parameter for every query)."""
+    matched = json.dumps(pks)
+    keys = "SELECT value AS pk FROM json_each(?)"
 
-    def grouped(expr: str, frm: str = "articles a") -> list[list[Any]]:
-        rows = store.query(f"SELECT {expr} AS k, count(DISTINCT a.pk) AS n FROM {frm} "
-                           f"WHERE a.pk IN ({matched}) AND k IS NOT NULL GROUP BY k "
-                           f"ORDER BY n DESC, k LIMIT {FACET_LIMIT}", params)
+    def grouped(expr: str) -> list[list[Any]]:
+        rows = store.query(f"SELECT {expr} AS k, count(*) AS n FROM ({keys}) m CROSS JOIN articles a "
+                           f"ON a.pk = m.pk WHERE k IS NOT NULL GROUP BY k ORDER BY n DESC, k LIMIT {FACET_LIMIT}",
+                           (matched,))
+        return [[r["k"], r["n"]] for r in rows]
+
+    has_rows = store.has_table("article_facets")
+
+    def facet_rows(kind: str) -> list[list[Any]]:
+        if not has_rows:  # a store opened read-only before migration 0007: read the annotations
+            path, field = {"entity": ("entities", "name"), "event_type": ("events", "type")}[kind]
+            rows = store.query(f"SELECT json_extract(e.value, '$.{field}') AS k, count(DISTINCT a.pk) AS n "
+                               f"FROM ({keys}) m CROSS JOIN articles a ON a.pk = m.pk, "
+                               f"json_each(a.extra, '$.annotations.{path}') e WHERE k IS NOT NULL "
+                               f"GROUP BY k ORDER BY n DESC, k LIMIT {FACET_LIMIT}", (matched,))
+            return [[r["k"], r["n"]] for r in rows]
+        # article_facets (migration 0007) holds entity names and event types as rows, so this
+        # reads a few index entries per article instead of parsing its annotations.
+        rows = store.query(f"SELECT f.value AS k, count(*) AS n FROM ({keys}) m CROSS JOIN article_facets f "
+                           f"ON f.pk = m.pk AND f.kind = ? GROUP BY k ORDER BY n DESC, k LIMIT {FACET_LIMIT}",
+                           (matched, kind))
         return [[r["k"], r["n"]] for r in rows]
 
     out = {
         "outlet": grouped("a.outlet"),
         "language": grouped("a.language"),
         "topic": grouped("a.topic"),
-        "entity": grouped("json_extract(e.value, '$.name')",
-                          "articles a, json_each(a.extra, '$.annotations.entities') e"),
-        "event_type": grouped("json_extract(e.value, '$.type')",
-                              "articles a, json_each(a.extra, '$.annotations.events') e"),
+        "entity": facet_rows("entity"),
+        "event_type": facet_rows("event_type"),
     }
     by_side: dict[str, int] = {}
-    for outlet, n in store.query("SELECT a.outlet, count(*) FROM articles a WHERE a.pk IN (" + matched +
-                                 ") GROUP BY a.outlet", params):
+    for outlet, n in store.query(f"SELECT a.outlet, count(*) FROM ({keys}) m CROSS JOIN articles a "
+                                 "ON a.pk = m.pk GROUP BY a.outlet", (matched,)):
         side = sides.get(outlet or "") or "unknown side"
         by_side[side] = by_side.get(side, 0) + n
     out["side"] = sorted(([k, v] for k, v in by_side.items()), key=lambda kv: (-kv[1], kv[0]))
