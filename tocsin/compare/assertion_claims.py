@@ -8,7 +8,6 @@ carry ``data.kind = "assertion"`` and a bucket of their own, and ``relate_polar`
 from __future__ import annotations
 
 import json
-import re
 from datetime import date
 from typing import Any
 
@@ -101,7 +100,6 @@ DATE = "date"  # unit class of an episode's day: quantity = the day's ordinal
 # the pack, such an episode has no single day to disagree about.
 LASTING_TYPES = frozenset({"blockade", "displacement", "military_buildup", "detention", "protest"})
 EPISODE_WINDOW_DAYS = 30  # a day further than this from the pack's date dates another event
-_YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
 
 
 def _episodes(pack: Any) -> dict[str, tuple[date, int]]:
@@ -134,7 +132,7 @@ def episode_date_rows(art: Any, pack: Any, side: str | None) -> list[dict[str, A
         if key not in episodes or e.get("date_source") != "text" or len(day) != 10 or (key, day) in seen:
             continue
         sentence = str(e.get("sentence") or "")
-        if day[:4] not in _YEAR.findall(sentence) and day[:4] not in sentence:
+        if day[:4] not in sentence:
             continue  # the year was inferred, not written: not a dating the source committed to
         first, span = episodes[key]
         d = date.fromisoformat(day)
