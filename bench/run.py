@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--stories", type=int, default=300, help="articles for the story-clustering growth (0 = skip)")
     ap.add_argument("--no-ray", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="pipeline/NER trials (best of each kept; runners: best of 2)")
     ap.add_argument("--sample-only", action="store_true",
                     help="only the sample part (pipeline per stage, baselines, runners): no stories, no store sizes")
     add_store_args(ap)
@@ -93,20 +95,33 @@ def main(argv: list[str] | None = None) -> dict:
     gen.write_corpus(html_dir, args.sample, pool, seed=args.seed, fmt="html")
     sample_files = measure.files_of(sample_dir)
     sample_mb = sum(p.stat().st_size for p in sample_files) / 1e6
-    log("full pipeline per stage")
-    pipe, texts = measure.pipeline_by_stage(sample_files)
+    # The pipeline and its NER baseline run in turn, --repeat times; each keeps its best run
+    # (as timeit does: on shared cores the slower runs measure the other jobs, not the code).
+    pipe, ner, trials = None, None, []
+    for i in range(max(1, args.repeat)):
+        log(f"full pipeline per stage, then NER alone ({i + 1}/{max(1, args.repeat)})")
+        p, texts = measure.pipeline_by_stage(sample_files)
+        b = measure.ner_alone(texts)
+        trials.append({"pipeline": p["articles_per_s"], "ner_alone": b.get("articles_per_s")})
+        pipe = p if pipe is None or p["articles_per_s"] > pipe["articles_per_s"] else pipe
+        ner = b if ner is None or b.get("articles_per_s", 0) > ner.get("articles_per_s", 0) else ner
     n = pipe["articles"]
     log("baselines")
-    base = {"hash_loop": measure.hash_loop(sample_files, n), "ner_alone": measure.ner_alone(texts),
+    base = {"hash_loop": measure.hash_loop(sample_files, n), "ner_alone": ner,
             "html": measure.html_extract(measure.files_of(html_dir))}
     runners = {}
     for name, workers in (("local", None), ("process", 1), ("process", args.workers), ("ray", args.workers)):
         if name == "ray" and args.no_ray:
             continue
-        log(f"runner {name} x{workers or 1}")
-        runners[f"{name}x{workers or 1}"] = measure.runner_speed(name, sample_files, workers, n, sample_mb)
+        best = None
+        for i in range(max(1, min(args.repeat, 2))):  # best of 2: each trial restarts the workers
+            log(f"runner {name} x{workers or 1} ({i + 1})")
+            got = measure.runner_speed(name, sample_files, workers, n, sample_mb)
+            if best is None or got.get("articles_per_s", 0) > best.get("articles_per_s", 0):
+                best = got
+        runners[f"{name}x{workers or 1}"] = best
     report["sample"] = {"articles": n, "mb": round(sample_mb, 3), "pipeline": pipe, "baselines": base,
-                        "runners": runners}
+                        "runners": runners, "trials": trials}
 
     # ---- story clustering as the store grows (its own small store: it costs ~0.1-1 s/article)
     if args.stories > 0 and not args.sample_only:

@@ -268,3 +268,11 @@ def test_facet_migration_backfills_an_older_store(tmp_path):
     with Store(path) as s:
         rows = {tuple(r) for r in s.query("SELECT kind, value FROM article_facets")}
     assert rows == {("entity", "Lachin"), ("event_type", "blockade")}
+
+
+def test_odd_annotation_items_do_not_block_inserts(tmp_path):
+    art = Article(source_file="a.txt", source_path="a.txt", format="digest", title="T", text="Body.")
+    art.annotations = {"entities": ["Lachin", 3, {"name": 5}, {"name": "Goris"}], "events": {"type": "x"}}
+    with Store(tmp_path / "s.db") as s:
+        assert s.add_articles([art]) == 1
+        assert [tuple(r) for r in s.query("SELECT kind, value FROM article_facets")] == [("entity", "Goris")]

@@ -105,8 +105,8 @@ def _facets(store: Store, pks: list[int], sides: dict[str, str | None]) -> dict[
     def facet_rows(kind: str) -> list[list[Any]]:
         if not has_rows:  # a store opened read-only before migration 0007: read the annotations
             path, field = {"entity": ("entities", "name"), "event_type": ("events", "type")}[kind]
-            rows = store.query(f"SELECT json_extract(e.value, '$.{field}') AS k, count(DISTINCT a.pk) AS n "
-                               f"FROM ({keys}) m CROSS JOIN articles a ON a.pk = m.pk, "
+            rows = store.query(f"SELECT CASE WHEN e.type = 'object' THEN json_extract(e.value, '$.{field}') END AS k, "
+                               f"count(DISTINCT a.pk) AS n FROM ({keys}) m CROSS JOIN articles a ON a.pk = m.pk, "
                                f"json_each(a.extra, '$.annotations.{path}') e WHERE k IS NOT NULL "
                                f"GROUP BY k ORDER BY n DESC, k LIMIT {FACET_LIMIT}", (matched,))
             return [[r["k"], r["n"]] for r in rows]
