@@ -129,5 +129,12 @@ def store_lines(info: dict, st: dict) -> list[str]:
         lines.append(f"For comparison, the old unbounded ranking (ORDER BY bm25 over every match) at "
                      f"{st['steps'][-1]['articles_in_store']:,} articles, first {un['n']} queries of the mix: "
                      f"p50 {un['p50_ms']} ms, p95 {un['p95_ms']} ms, max {un['max_ms']} ms.")
+    rt = st.get("retime")
+    if rt:
+        lines += ["", f"Search re-timed on this store after the run ({rt['articles']:,} articles, {rt['timed']}, "
+                  "`python -m bench.retime`; same 200 queries, best of 2 per window):", "",
+                  _row("ranking window", "p50 ms", "p95 ms", "p99 ms"), _row("---", "---", "---", "---")]
+        for w, v in rt["windows"].items():
+            lines.append(_row(f"{int(w):,}", v.get("p50_ms"), v.get("p95_ms"), v.get("p99_ms")))
     lines.append("")
     return lines
