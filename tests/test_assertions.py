@@ -166,3 +166,14 @@ def test_one_articles_denial_and_quoted_report_are_not_a_contradiction(store) ->
     art = make(text, "Azertac", "2023-09-20")
     assert [a["polarity"] for a in art.annotations["assertions"]] == ["denial", "report"]
     assert "contradicts" not in _pairs(store, art)
+
+
+def test_contradictions_export_flattens_both_sides(store, tmp_path: Path) -> None:
+    _pairs(store, make(DENIAL, "Azertac", "2023-09-20"), make(REPORT, "Armenpress", "2023-09-21"))
+    export_store(store, tmp_path, tables=["contradictions"], formats=["jsonl", "csv"])
+    rows = [json.loads(x) for x in (tmp_path / "contradictions.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 1
+    r = rows[0]
+    assert {r["a_outlet"], r["b_outlet"]} == {"Azertac", "Armenpress"} and "denies" in r["reason"]
+    assert DENIAL in (r["a_sentence"], r["b_sentence"]) and r["a_line"] == 1
+    assert (tmp_path / "contradictions.csv").read_text(encoding="utf-8").count("\n") == 2

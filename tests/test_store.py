@@ -276,3 +276,25 @@ def test_odd_annotation_items_do_not_block_inserts(tmp_path):
     with Store(tmp_path / "s.db") as s:
         assert s.add_articles([art]) == 1
         assert [tuple(r) for r in s.query("SELECT kind, value FROM article_facets")] == [("entity", "Goris")]
+
+
+def test_migrate_command_upgrades_in_place_and_refuses_a_missing_store(tmp_path):
+    from typer.testing import CliRunner
+
+    from tocsin.cli import app
+
+    path = tmp_path / "s.db"
+    with Store(path) as s:
+        s.add_articles([Article(source_file="a.txt", source_path="a.txt", format="digest", title="T", text="B.")])
+    conn = sqlite3.connect(path)
+    conn.execute("DELETE FROM schema_migrations WHERE version = 7")
+    conn.commit()
+    conn.close()
+    with pytest.raises(TocsinError, match="tocsin migrate"):
+        Store(path, readonly=True)
+    res = CliRunner().invoke(app, ["migrate", "--db", str(path)])
+    assert res.exit_code == 0 and str(migrations()[-1][0]) in res.output
+    Store(path, readonly=True).close()
+    res = CliRunner().invoke(app, ["migrate", "--db", str(tmp_path / "missing.db")])
+    assert res.exit_code != 0 and "not found" in str(res.exception)  # the entry point prints it in one line
+    assert not (tmp_path / "missing.db").exists()

@@ -248,3 +248,17 @@ def test_new_article_rewrites_only_its_story(store) -> None:
     after = {r[0]: r[1] for r in store.query("SELECT id, data FROM stories") if r[0] != sid}
     assert out["rewritten"] == 1 and stories.story_of(store, FR.id) == sid
     assert after == before  # the other stories' rows are untouched
+
+
+def test_stories_export_carries_the_comparison(store, tmp_path) -> None:
+    import json
+
+    from tocsin.export import export_store
+
+    store.add_articles([EN, AZ, WHEAT])
+    stories.update_stories(store, pack=PACK)
+    export_store(store, tmp_path, tables=["stories"], formats=["jsonl"])
+    rows = [json.loads(x) for x in (tmp_path / "stories.jsonl").read_text(encoding="utf-8").splitlines()]
+    both = next(r for r in rows if set(r["sides"]) >= {"pro-armenian", "pro-azerbaijani"})
+    assert {a["id"] for a in both["articles"]} >= {EN.id, AZ.id}
+    assert both["comparison"]["vocabulary"]["concepts"] and both["blindspot"] is None

@@ -86,6 +86,15 @@ def evaluate(export_dir: str | Path, gold_dir: str | Path) -> dict:
     return _evaluate(export_dir, gold_dir)
 
 
+def migrate(*, db: str | None = None) -> int:
+    """Apply the store's pending migrations (read-only commands cannot); the schema version."""
+    path = Path(db or settings().db)
+    if not path.is_file():
+        raise TocsinError("E200", "store not found (nothing to migrate)", file=str(path))
+    with open_store(str(path)) as store:
+        return store.schema_version()
+
+
 def stats(*, db: str | None = None) -> dict:
     with open_store(db, readonly=True) as store:
         return store.stats()

@@ -154,6 +154,12 @@ def briefing(
 
 
 @app.command()
+def migrate(db: Optional[str] = DbOpt) -> None:
+    """Upgrade a store written by an older tocsin to this version's schema (additive, in place)."""
+    out.print(f"store schema version {api.migrate(db=_db(db))}")
+
+
+@app.command()
 def update(db: Optional[str] = DbOpt) -> None:
     """Recompute the corpus stages (events, stories, contradictions, alerts) over the whole store."""
     for name, summary in api.update(db=_db(db)).items():

@@ -49,6 +49,7 @@ ARTICLE_COLUMNS: dict[str, str] = {
     "start_line": "int", "end_line": "int", "title": "str", "title_line": "int",
     "outlet": "str", "date": "str", "date_inferred": "bool", "dateline_place": "str",
     "author": "str", "language": "str", "topic": "str", "perspective": "str",
+    "perspective_confidence": "float", "perspective_evidence": "json",
     "boilerplate_lines": "json", "entities": "json", "text": "str", "url": "str",
     "byte_start": "int", "byte_end": "int", "sentences": "json",
 }
@@ -85,6 +86,11 @@ def article_row(art: Article) -> dict[str, Any]:
         "language": art.language,
         "topic": label_of(ann.get("topic")),
         "perspective": label_of(ann.get("perspective")),
+        # the words that decided it, so a reader can check the label against the text
+        "perspective_confidence": (ann.get("perspective") or {}).get("confidence")
+        if isinstance(ann.get("perspective"), dict) else None,
+        "perspective_evidence": list((ann.get("perspective") or {}).get("evidence") or [])
+        if isinstance(ann.get("perspective"), dict) else [],
         "boilerplate_lines": list(art.boilerplate_lines),
         "entities": _entities(ann.get("entities")),
         "text": art.text,
@@ -177,4 +183,4 @@ def _manifest(store: Store, out: Path, result: dict[str, list[Path]], counts: di
 __all__ = ["EXPORTERS", "COLUMNS", "WRITERS", "register", "article_row", "export_store", "ARTICLE_COLUMNS"]
 
 # Tables contributed by later stages register themselves on import.
-from . import claims_export, extracted  # noqa: E402,F401
+from . import claims_export, compare_export, extracted  # noqa: E402,F401

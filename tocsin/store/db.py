@@ -154,7 +154,7 @@ class Store:
         if self.readonly:
             raise self._error(
                 f"store schema is version {current}, needs {latest}",
-                hint="open it once without read-only to upgrade",
+                hint="upgrade it with `tocsin migrate --db PATH` (or any ingest), then run this again",
             )
         if current == 0 and self.query("SELECT count(*) FROM sqlite_master")[0][0]:
             # Tables but no migrations: some other program's database; do not write into it.
