@@ -262,3 +262,17 @@ def test_stories_export_carries_the_comparison(store, tmp_path) -> None:
     both = next(r for r in rows if set(r["sides"]) >= {"pro-armenian", "pro-azerbaijani"})
     assert {a["id"] for a in both["articles"]} >= {EN.id, AZ.id}
     assert both["comparison"]["vocabulary"]["concepts"] and both["blindspot"] is None
+
+
+def test_only_articles_about_the_conflict_are_embedded(store) -> None:
+    if not embed.enabled():
+        pytest.skip("embeddings disabled")
+    off = _art("Central bank keeps rates unchanged", "The central bank left its key rate unchanged on Thursday.",
+               date="2023-09-21", outlet="Armenpress")
+    off.annotations["topic"] = "armenia-other"
+    on = _art(EN.title, EN.text, date="2023-09-19", outlet="Armenpress")
+    on.annotations["topic"] = "armenia-azerbaijan"
+    store.add_articles([off, on, FR])  # FR has no topic yet: counts as on the conflict
+    story_features.compute_features(store, [off.id, on.id, FR.id], PACK)
+    has = {r[0]: r[1] is not None for r in store.query("SELECT article_id, embedding FROM story_features")}
+    assert has == {off.id: False, on.id: True, FR.id: True}

@@ -203,6 +203,20 @@ def _embeddings(store: Any, texts: list[str]) -> list[np.ndarray | None]:
     return [cached.get(k) for k in keys]
 
 
+def _about_the_conflict(art: Article, pack: Any) -> bool:
+    """Not put off the conflict by the topic stage (no topic yet counts as on it)."""
+    topic = (art.annotations or {}).get("topic")
+    topic = topic.get("label") if isinstance(topic, dict) else topic
+    if not topic or pack is None:
+        return True
+    from .perspective import analyzer  # the pack's conflict topics (framing.yaml perspective), cached
+
+    try:
+        return topic in analyzer(pack).settings.conflict_topics
+    except Exception:  # noqa: BLE001 - a pack without perspective settings: embed everything
+        return True
+
+
 def compute_features(store: Any, ids: list[str], pack: Any) -> int:
     """Compute and store features for ``ids`` (embeddings in one batch); returns how many."""
     arts = [(i, a) for i in ids for a in (store.get_article(i),) if a is not None]
@@ -211,7 +225,14 @@ def compute_features(store: Any, ids: list[str], pack: Any) -> int:
     linked = _linked_events(store, [i for i, _a in arts])
     vecs: list[Any] = [None] * len(arts)
     if embed.enabled():
-        vecs = _embeddings(store, [embed.lead_text(a.title, a.text) for _i, a in arts])
+        # The embedding (~95 ms an article on one core) is most of a story's cost; it is what
+        # pairs translations and paraphrases, which matters for the conflict's own stories.
+        # Articles the topic stage put off the conflict cluster by near-duplicates, shared
+        # entities and events only.
+        todo = [n for n, (_i, a) in enumerate(arts) if _about_the_conflict(a, pack)]
+        got = _embeddings(store, [embed.lead_text(arts[n][1].title, arts[n][1].text) for n in todo]) if todo else []
+        for n, v in zip(todo, got):
+            vecs[n] = v
     rows, bands, keys_rows = [], [], []
     for (aid, art), vec in zip(arts, vecs):
         side, _how = story_compare.resolve_side(art, pack)
