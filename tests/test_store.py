@@ -298,3 +298,13 @@ def test_migrate_command_upgrades_in_place_and_refuses_a_missing_store(tmp_path)
     res = CliRunner().invoke(app, ["migrate", "--db", str(tmp_path / "missing.db")])
     assert res.exit_code != 0 and "not found" in str(res.exception)  # the entry point prints it in one line
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_facet_triggers_never_block_a_write_with_bad_json(tmp_path):
+    art = Article(source_file="a.txt", source_path="a.txt", format="digest", title="T", text="Body.")
+    art.annotations = {"entities": [{"name": "Goris"}]}
+    with Store(tmp_path / "s.db") as s:
+        s.add_articles([art])
+        with s.transaction() as conn:
+            conn.execute("UPDATE articles SET extra = '{not json' WHERE id = ?", (art.id,))
+        assert not s.query("SELECT 1 FROM article_facets")

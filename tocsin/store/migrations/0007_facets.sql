@@ -12,30 +12,30 @@ CREATE TABLE IF NOT EXISTS article_facets (
 
 INSERT OR IGNORE INTO article_facets (pk, kind, value)
     SELECT a.pk, 'entity', json_extract(e.value, '$.name')
-    FROM articles a, json_each(a.extra, '$.annotations.entities') e
-    WHERE json_valid(a.extra) AND CASE WHEN e.type = 'object' THEN json_type(e.value, '$.name') END = 'text';
+    FROM articles a, json_each(CASE WHEN json_valid(a.extra) THEN a.extra ELSE '{}' END, '$.annotations.entities') e
+    WHERE CASE WHEN e.type = 'object' THEN json_type(e.value, '$.name') END = 'text';
 INSERT OR IGNORE INTO article_facets (pk, kind, value)
     SELECT a.pk, 'event_type', json_extract(e.value, '$.type')
-    FROM articles a, json_each(a.extra, '$.annotations.events') e
-    WHERE json_valid(a.extra) AND CASE WHEN e.type = 'object' THEN json_type(e.value, '$.type') END = 'text';
+    FROM articles a, json_each(CASE WHEN json_valid(a.extra) THEN a.extra ELSE '{}' END, '$.annotations.events') e
+    WHERE CASE WHEN e.type = 'object' THEN json_type(e.value, '$.type') END = 'text';
 
 CREATE TRIGGER IF NOT EXISTS article_facets_ai AFTER INSERT ON articles WHEN json_valid(new.extra) BEGIN
     INSERT OR IGNORE INTO article_facets (pk, kind, value)
-        SELECT new.pk, 'entity', json_extract(e.value, '$.name') FROM json_each(new.extra, '$.annotations.entities') e
+        SELECT new.pk, 'entity', json_extract(e.value, '$.name') FROM json_each(CASE WHEN json_valid(new.extra) THEN new.extra ELSE '{}' END, '$.annotations.entities') e
         WHERE CASE WHEN e.type = 'object' THEN json_type(e.value, '$.name') END = 'text';
     INSERT OR IGNORE INTO article_facets (pk, kind, value)
-        SELECT new.pk, 'event_type', json_extract(e.value, '$.type') FROM json_each(new.extra, '$.annotations.events') e
+        SELECT new.pk, 'event_type', json_extract(e.value, '$.type') FROM json_each(CASE WHEN json_valid(new.extra) THEN new.extra ELSE '{}' END, '$.annotations.events') e
         WHERE CASE WHEN e.type = 'object' THEN json_type(e.value, '$.type') END = 'text';
 END;
 
 CREATE TRIGGER IF NOT EXISTS article_facets_au AFTER UPDATE OF extra ON articles BEGIN
     DELETE FROM article_facets WHERE pk = old.pk;
     INSERT OR IGNORE INTO article_facets (pk, kind, value)
-        SELECT new.pk, 'entity', json_extract(e.value, '$.name') FROM json_each(new.extra, '$.annotations.entities') e
-        WHERE json_valid(new.extra) AND CASE WHEN e.type = 'object' THEN json_type(e.value, '$.name') END = 'text';
+        SELECT new.pk, 'entity', json_extract(e.value, '$.name') FROM json_each(CASE WHEN json_valid(new.extra) THEN new.extra ELSE '{}' END, '$.annotations.entities') e
+        WHERE CASE WHEN e.type = 'object' THEN json_type(e.value, '$.name') END = 'text';
     INSERT OR IGNORE INTO article_facets (pk, kind, value)
-        SELECT new.pk, 'event_type', json_extract(e.value, '$.type') FROM json_each(new.extra, '$.annotations.events') e
-        WHERE json_valid(new.extra) AND CASE WHEN e.type = 'object' THEN json_type(e.value, '$.type') END = 'text';
+        SELECT new.pk, 'event_type', json_extract(e.value, '$.type') FROM json_each(CASE WHEN json_valid(new.extra) THEN new.extra ELSE '{}' END, '$.annotations.events') e
+        WHERE CASE WHEN e.type = 'object' THEN json_type(e.value, '$.type') END = 'text';
 END;
 
 CREATE TRIGGER IF NOT EXISTS article_facets_ad AFTER DELETE ON articles BEGIN
