@@ -189,20 +189,26 @@ def percentiles(values: list[float]) -> dict[str, float]:
             "max_ms": round(max(values), 2), "n": len(values)}
 
 
-def search_latency(db: str, words: list[str], n_queries: int = 200, seed: int = 0) -> dict[str, Any]:
-    """FTS5 search latency over a fixed random mix of one-word, two-word and phrase queries."""
-    from tocsin.store import Store
-
+def query_mix(words: list[str], n_queries: int = 200, seed: int = 0) -> list[str]:
+    """A fixed random mix of one-word, two-word and phrase queries (same seed, same queries)."""
     rng = random.Random(seed)
-    queries = []
+    out = []
     for i in range(n_queries):
         kind = i % 3
         if kind == 0:
-            queries.append(rng.choice(words))
+            out.append(rng.choice(words))
         elif kind == 1:
-            queries.append(f"{rng.choice(words)} {rng.choice(words)}")
+            out.append(f"{rng.choice(words)} {rng.choice(words)}")
         else:
-            queries.append(f'"{rng.choice(words)}"')
+            out.append(f'"{rng.choice(words)}"')
+    return out
+
+
+def search_latency(db: str, words: list[str], n_queries: int = 200, seed: int = 0) -> dict[str, Any]:
+    """FTS5 search latency over query_mix(words)."""
+    from tocsin.store import Store
+
+    queries = query_mix(words, n_queries, seed)
     times = []
     with Store(db, readonly=True) as store:
         store.search(queries[0], limit=20)  # open caches once

@@ -36,7 +36,7 @@ def markdown(r: dict) -> str:
         f"## Full pipeline on a {s['articles']}-article sample ({s['mb']} MB of digests)", "",
         f"End to end: **{p['articles_per_s']} articles/s, {p['mb_per_s']} MB/s** (local runner, one core, "
         "models already loaded; best of the trials below).", "",
-        *([f"Trials (pipeline / NER alone, articles/s, run in turn): "
+        *(["Trials (pipeline / NER alone, articles/s, run in turn): "
            + "; ".join(f"{t['pipeline']} / {t['ner_alone']}" for t in s["trials"]), ""] if s.get("trials") else []),
         _row("stage", "seconds", "share", "articles/s"), _row("---", "---", "---", "---"),
     ]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import resource
 import sys
 import time
@@ -27,24 +26,10 @@ from bench.measure import (
     peak_rss_mb,
     percentiles,
     rate,
+    query_mix,
     rss_mb,
     search_latency,
 )
-
-
-def query_mix(words: list[str], n_queries: int = 200, seed: int = 0) -> list[str]:
-    """The same one-word / two-word / phrase mix as measure.search_latency (same seed, same queries)."""
-    rng = random.Random(seed)
-    out = []
-    for i in range(n_queries):
-        kind = i % 3
-        if kind == 0:
-            out.append(rng.choice(words))
-        elif kind == 1:
-            out.append(f"{rng.choice(words)} {rng.choice(words)}")
-        else:
-            out.append(f'"{rng.choice(words)}"')
-    return out
 
 
 def search_bounds(db: str, words: list[str], n_web: int = 40, n_unbounded: int = 0) -> dict:

@@ -22,6 +22,30 @@ def store(tmp_path: Path):
         yield s
 
 
+@pytest.fixture()
+def pack_error(tmp_path: Path):
+    """``pack_error({"concepts.yaml": text, ...})``: the TocsinError check_pack raises for a copy
+    of the south-caucasus pack with those files replaced (the pack cache is cleared around it)."""
+    import tocsin.stages  # noqa: F401  (registers every section validator)
+    from tocsin.errors import TocsinError
+    from tocsin.packs import check_pack, clear_cache, load_pack
+
+    def run(files: dict[str, str]) -> TocsinError:
+        dst = tmp_path / "pack"
+        shutil.copytree(load_pack("south-caucasus").path, dst)
+        for name, text in files.items():
+            (dst / name).write_text(text, encoding="utf-8")
+        clear_cache()
+        try:
+            with pytest.raises(TocsinError) as info:
+                check_pack(dst)
+        finally:
+            clear_cache()
+        return info.value
+
+    return run
+
+
 SHARED = Path(os.environ.get("TOCSIN_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 
 
