@@ -94,7 +94,7 @@ def article_vocabulary(article: Article, pack: Any) -> dict[str, Any]:
             places[(canonical, side, surface)] += 1
         else:
             if quotes is None:
-                quotes = _quote_spans(text, pack)
+                quotes = _quote_spans(article, text, pack)
             # Words inside a quotation or reported speech are the speaker's, not the article's.
             quoted = any(a <= at < b for a, b in quotes)
             key, phrase = canonical.split("|", 1)
@@ -108,12 +108,11 @@ def article_vocabulary(article: Article, pack: Any) -> dict[str, Any]:
     }
 
 
-def _quote_spans(text: str, pack: Any) -> list[tuple[int, int]]:
+def _quote_spans(article: Article, text: str, pack: Any) -> list[tuple[int, int]]:
     from .perspective import analyzer  # the pack's compiled speech verbs and speakers
-    from .quotes import find_quotes  # one definition of "quoted", shared with perspective
+    from .quotes import _sentences, find_quotes  # one definition of "quoted", shared with perspective
 
-    sentences = [(m.start(), m.end()) for m in re.finditer(r"[^.!?\n]+(?:[.!?]+[”\"»’]?|$)", text)]
-    return [(q.start, q.end) for q in find_quotes(analyzer(pack), text, sentences)]
+    return [(q.start, q.end) for q in find_quotes(analyzer(pack), text, _sentences(article, text))]
 
 
 def framing_lean(voc: dict[str, Any], pack: Any) -> dict[str, float]:

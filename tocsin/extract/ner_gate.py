@@ -5,6 +5,7 @@ inert (sentence-initial grammar words, months, currency codes...) is most of the
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _NOT_ORG_ACRONYMS = {"usd", "eur", "gbp", "rub", "amd", "azn", "chf", "jpy", "cny", "try", "irr", "gel", "uah",
                      "pm", "mp", "mep", "ceo", "tv", "gdp", "ai", "covid"}
@@ -34,9 +35,9 @@ monday tuesday wednesday thursday friday saturday sunday
 _LETTER_RUN = re.compile(r"[^\W\d_]+")
 
 
-def needs_ner(text: str, offset: int, para: str, covered: list[tuple[int, int]]) -> bool:
-    """Whether the paragraph at ``offset`` of ``text`` has a capitalised word the pack did not
-    match and grammar does not explain; every mention ner_mentions keeps starts on such a word."""
+def _triggers(text: str, offset: int, para: str, covered: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """Spans (in ``text``) of the capitalised words of ``para`` (at ``offset``) that the pack did
+    not match and grammar does not explain; ``covered`` is sorted."""
     ci = 0
     for m in _LETTER_RUN.finditer(para):
         if not m.group()[0].isupper():
@@ -47,25 +48,18 @@ def needs_ner(text: str, offset: int, para: str, covered: list[tuple[int, int]])
         if ci < len(covered) and covered[ci][0] <= s:
             continue  # inside a pack match
         if not _inert(m.group(), text, s):
-            return True
-    return False
+            yield s, offset + m.end()
+
+
+def needs_ner(text: str, offset: int, para: str, covered: list[tuple[int, int]]) -> bool:
+    """Whether the paragraph at ``offset`` of ``text`` has a capitalised word the pack did not
+    match and grammar does not explain; every mention ner_mentions keeps starts on such a word."""
+    return next(_triggers(text, offset, para, covered), None) is not None
 
 
 def trigger_spans(text: str, start: int, end: int, covered: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The capitalised words of ``text[start:end]`` that make it need the model (see needs_ner)."""
-    out = []
-    ci = 0
-    for m in _LETTER_RUN.finditer(text, start, end):
-        if not m.group()[0].isupper():
-            continue
-        s = m.start()
-        while ci < len(covered) and covered[ci][1] <= s:
-            ci += 1
-        if ci < len(covered) and covered[ci][0] <= s:
-            continue
-        if not _inert(m.group(), text, s):
-            out.append((s, m.end()))
-    return out
+    """The words of ``text[start:end]`` that make it need the model (see needs_ner)."""
+    return list(_triggers(text, start, text[start:end], covered))
 
 
 def _inert(w: str, text: str, start: int) -> bool:

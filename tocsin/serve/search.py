@@ -100,16 +100,7 @@ def _facets(store: Store, pks: list[int], sides: dict[str, str | None]) -> dict[
                            (matched,))
         return [[r["k"], r["n"]] for r in rows]
 
-    has_rows = store.has_table("article_facets")
-
     def facet_rows(kind: str) -> list[list[Any]]:
-        if not has_rows:  # a store opened read-only before migration 0007: read the annotations
-            path, field = {"entity": ("entities", "name"), "event_type": ("events", "type")}[kind]
-            rows = store.query(f"SELECT CASE WHEN e.type = 'object' THEN json_extract(e.value, '$.{field}') END AS k, "
-                               f"count(DISTINCT a.pk) AS n FROM ({keys}) m CROSS JOIN articles a ON a.pk = m.pk, "
-                               f"json_each(a.extra, '$.annotations.{path}') e WHERE k IS NOT NULL "
-                               f"GROUP BY k ORDER BY n DESC, k LIMIT {FACET_LIMIT}", (matched,))
-            return [[r["k"], r["n"]] for r in rows]
         # article_facets (migration 0007) holds entity names and event types as rows, so this
         # reads a few index entries per article instead of parsing its annotations.
         rows = store.query(f"SELECT f.value AS k, count(*) AS n FROM ({keys}) m CROSS JOIN article_facets f "
